@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '@wharf/config';
+import { migrate } from '@wharf/database';
+import { listenFront } from '@wharf/registry-http';
+import { AppModule } from './app.module';
+import { RunningService, startEmbeddedPostgres } from './embedded-postgres';
+import { startLocalRedis } from './embedded-redis';
+
+const log = (msg: string) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg })}\n`);
+
+/**
+ * Single-machine mode: everything on one address. Starts an embedded Postgres unless
+ * DATABASE_URL is set and a local redis-server unless REDIS_URL is set, applies migrations,
+ * then serves `/v2` (registry) and the Nest routes on WHARF_HOST:WHARF_PORT.
+ */
+async function main(): Promise<void> {
+  const started: RunningService[] = [];
+  const stopInfra = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+  };
+  try {
+    const config = loadConfig();
+    const start = async (s: Promise<RunningService>) => (started.push(await s), started[started.length - 1] as RunningService);
+    const databaseUrl = config.databaseUrl ?? (await start(startEmbeddedPostgres(config.dataDir, config.port + 10_000, log))).url;
+    const redisUrl = config.redisUrl ?? (await start(startLocalRedis(config.dataDir, config.port + 10_001, log))).url;
+    const applied = await migrate(databaseUrl);
+    if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+    if (config.auth === 'none') log('WARNING: WHARF_AUTH=none: anyone who can reach this address may push and pull');
+
+    const app = await NestFactory.create(AppModule.forRoot({ ...config, databaseUrl, redisUrl }), { logger: ['error', 'warn'] });
+    const front = await listenFront(app, config.host, config.port);
+    log(`Wharf is serving on http://${config.host}:${config.port} (storage: ${config.storage}, data: ${config.dataDir})`);
+
+    let stopping = false;
+    const shutdown = async () => {
+      if (stopping) return;
+      stopping = true;
+      log('stopping');
+      await front.close();
+      await stopInfra();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown());
+    process.on('SIGTERM', () => void shutdown());
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    await stopInfra();
+    process.exit(1);
+  }
+}
+
+void main();

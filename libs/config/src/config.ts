@@ -1,0 +1,133 @@
+/**
+ * Typed configuration from environment variables, validated once at boot. `loadConfig` collects
+ * every problem and throws one ConfigError listing them all, so a bad deployment fails fast with
+ * a message an operator can act on. Every variable is documented in the root README.
+ */
+export type StorageKind = 'filesystem' | 's3';
+export type AuthMode = 'token' | 'none';
+
+export interface S3Config {
+  bucket: string;
+  region: string;
+  endpoint: string | undefined;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  forcePathStyle: boolean;
+  prefix: string;
+  /** Answer blob GETs with a redirect to a presigned URL instead of streaming. */
+  redirect: boolean;
+}
+
+export interface WharfConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  auth: AuthMode;
+  storage: StorageKind;
+  s3: S3Config | undefined;
+  fsFsync: boolean;
+  maxLayerBytes: number;
+  maxManifestBytes: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  str(key: string, fallback?: string): string | undefined {
+    const v = this.env[key];
+    return v === undefined || v === '' ? fallback : v;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    const v = this.str(key);
+    if (v === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    this.problems.push(`${key}="${v}" must be one of: ${allowed.join(', ')}`);
+    return fallback;
+  }
+
+  int(key: string, fallback: number, min: number, max: number): number {
+    const v = this.str(key);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(`${key}="${v}" must be an integer between ${min} and ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.str(key);
+    if (v === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
+    this.problems.push(`${key}="${v}" must be true or false`);
+    return fallback;
+  }
+
+  url(key: string, protocols: readonly string[]): string | undefined {
+    const v = this.str(key);
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) {
+        this.problems.push(`${key} must use one of: ${protocols.join(', ')}`);
+      }
+    } catch {
+      this.problems.push(`${key} is not a valid URL`);
+    }
+    return v;
+  }
+}
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+export function loadConfig(env: Env = process.env): WharfConfig {
+  const r = new Reader(env);
+  const bucket = r.str('WHARF_S3_BUCKET');
+  const storage = r.oneOf<StorageKind>('WHARF_STORAGE', ['filesystem', 's3'], bucket ? 's3' : 'filesystem');
+  if (storage === 's3' && !bucket) r.problems.push('WHARF_STORAGE=s3 needs WHARF_S3_BUCKET');
+  const config: WharfConfig = {
+    host: r.str('WHARF_HOST', '127.0.0.1') as string,
+    port: r.int('WHARF_PORT', 5000, 0, 65535),
+    dataDir: r.str('WHARF_DATA_DIR', './.wharf') as string,
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    auth: r.oneOf<AuthMode>('WHARF_AUTH', ['token', 'none'], 'token'),
+    storage,
+    s3:
+      storage === 's3'
+        ? {
+            bucket: bucket ?? '',
+            region: r.str('WHARF_S3_REGION', 'us-east-1') as string,
+            endpoint: r.url('WHARF_S3_ENDPOINT', ['http:', 'https:']),
+            accessKeyId: r.str('WHARF_S3_ACCESS_KEY'),
+            secretAccessKey: r.str('WHARF_S3_SECRET_KEY'),
+            forcePathStyle: r.bool('WHARF_S3_FORCE_PATH_STYLE', true),
+            prefix: r.str('WHARF_S3_PREFIX', '') as string,
+            redirect: r.bool('WHARF_S3_REDIRECT', false),
+          }
+        : undefined,
+    fsFsync: r.bool('WHARF_FS_FSYNC', true),
+    maxLayerBytes: r.int('WHARF_MAX_LAYER_BYTES', 10 * GiB, 1, Number.MAX_SAFE_INTEGER),
+    maxManifestBytes: r.int('WHARF_MAX_MANIFEST_BYTES', 4 * MiB, 1024, 64 * MiB),
+    logLevel: r.oneOf('WHARF_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

@@ -1,0 +1,40 @@
+import { DataSource } from 'typeorm';
+import { Pool } from 'pg';
+import { RegistrySchema1764230400000 } from './migrations/1764230400000-registry-schema';
+
+/** Every migration, in order. Migrations are reviewed SQL; `synchronize` is never used. */
+export const MIGRATIONS = [RegistrySchema1764230400000];
+
+export function createDataSource(url: string): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'wharf_migrations',
+    synchronize: false,
+    logging: false,
+  });
+}
+
+/** Applies pending migrations (serialised across processes by TypeORM's transaction + table lock). */
+export async function migrate(url: string): Promise<string[]> {
+  const ds = createDataSource(url);
+  await ds.initialize();
+  // Two processes starting at once must not both run a migration: hold a session lock.
+  const lock = ds.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(727001)');
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(727001)').catch(() => undefined);
+    await lock.release();
+    await ds.destroy();
+  }
+}
+
+/** The pool the hot paths use directly (named prepared statements). */
+export function createPool(url: string, max = 10): Pool {
+  return new Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+}

@@ -1,0 +1,262 @@
+import { Pool, PoolClient } from 'pg';
+import type { ManifestReference } from '@wharf/oci-spec';
+import type {
+  BlobRecord,
+  ManifestRecord,
+  NewManifest,
+  ReferrerRecord,
+  RegistryStore,
+  UnlinkResult,
+  UploadRecord,
+} from '@wharf/registry-core';
+
+/**
+ * RegistryStore on Postgres through `pg` with named (prepared) statements: the pull path is one
+ * indexed query per request. Repositories are addressed by name and joined on their unique index.
+ */
+export class PgRegistryStore implements RegistryStore {
+  constructor(private readonly pool: Pool) {}
+
+  private async one<T>(name: string, text: string, values: unknown[]): Promise<T | null> {
+    const res = await this.pool.query({ name, text, values });
+    return (res.rows[0] as T | undefined) ?? null;
+  }
+
+  async ensureRepository(name: string): Promise<void> {
+    await this.repositoryId(this.pool, name);
+  }
+
+  /** Id of the repository, created when missing (race-safe). */
+  private async repositoryId(db: Pool | PoolClient, name: string): Promise<string> {
+    const found = await db.query({ name: 'repo-id', text: 'SELECT id FROM repositories WHERE name = $1', values: [name] });
+    if (found.rows[0]) return found.rows[0].id as string;
+    const created = await db.query({
+      name: 'repo-create',
+      text: `INSERT INTO repositories (name) VALUES ($1)
+             ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+      values: [name],
+    });
+    return created.rows[0].id as string;
+  }
+
+  async repositoryExists(name: string): Promise<boolean> {
+    return (await this.one('repo-id', 'SELECT id FROM repositories WHERE name = $1', [name])) !== null;
+  }
+
+  async listRepositories(after: string | null, limit: number): Promise<string[]> {
+    const res = await this.pool.query({
+      name: 'repo-list',
+      text: 'SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2',
+      values: [after ?? '', limit],
+    });
+    return res.rows.map((r) => r.name as string);
+  }
+
+  async findRepositoryBlob(repository: string, digest: string): Promise<BlobRecord | null> {
+    const row = await this.one<{ size: string }>(
+      'repo-blob',
+      `SELECT b.size FROM repository_blobs rb
+         JOIN repositories r ON r.id = rb.repository_id
+         JOIN blobs b ON b.digest = rb.digest
+        WHERE r.name = $1 AND rb.digest = $2`,
+      [repository, digest],
+    );
+    return row ? { digest, size: Number(row.size) } : null;
+  }
+
+  async findBlob(digest: string): Promise<BlobRecord | null> {
+    const row = await this.one<{ size: string }>('blob', 'SELECT size FROM blobs WHERE digest = $1', [digest]);
+    return row ? { digest, size: Number(row.size) } : null;
+  }
+
+  async linkBlob(repository: string, blob: BlobRecord): Promise<void> {
+    const id = await this.repositoryId(this.pool, repository);
+    await this.pool.query({
+      name: 'blob-link',
+      text: `WITH b AS (INSERT INTO blobs (digest, size) VALUES ($2, $3) ON CONFLICT (digest) DO NOTHING)
+             INSERT INTO repository_blobs (repository_id, digest) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      values: [id, blob.digest, blob.size],
+    });
+  }
+
+  async unlinkBlob(repository: string, digest: string): Promise<UnlinkResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const repo = await client.query('SELECT id FROM repositories WHERE name = $1', [repository]);
+      const id = repo.rows[0]?.id as string | undefined;
+      if (!id) {
+        await client.query('ROLLBACK');
+        return { kind: 'unknown' };
+      }
+      // Lock the link so a concurrent manifest PUT cannot start referencing it mid-delete.
+      const link = await client.query('SELECT 1 FROM repository_blobs WHERE repository_id = $1 AND digest = $2 FOR UPDATE', [
+        id,
+        digest,
+      ]);
+      if (link.rowCount === 0) {
+        await client.query('ROLLBACK');
+        return { kind: 'unknown' };
+      }
+      const ref = await client.query(
+        `SELECT manifest_digest FROM manifest_references
+          WHERE repository_id = $1 AND child_digest = $2 AND kind <> 'manifest' LIMIT 1`,
+        [id, digest],
+      );
+      if (ref.rows[0]) {
+        await client.query('ROLLBACK');
+        return { kind: 'referenced', manifest: ref.rows[0].manifest_digest as string };
+      }
+      await client.query('DELETE FROM repository_blobs WHERE repository_id = $1 AND digest = $2', [id, digest]);
+      await client.query('COMMIT');
+      return { kind: 'unlinked' };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async missingReferences(repository: string, references: ManifestReference[]): Promise<ManifestReference[]> {
+    const blobs = [...new Set(references.filter((r) => r.kind !== 'manifest').map((r) => r.digest))];
+    const manifests = [...new Set(references.filter((r) => r.kind === 'manifest').map((r) => r.digest))];
+    const res = await this.pool.query({
+      name: 'refs-present',
+      text: `SELECT rb.digest, false AS is_manifest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+              WHERE r.name = $1 AND rb.digest = ANY($2::text[])
+             UNION ALL
+             SELECT m.digest, true FROM manifests m JOIN repositories r ON r.id = m.repository_id
+              WHERE r.name = $1 AND m.digest = ANY($3::text[])`,
+      values: [repository, blobs, manifests],
+    });
+    const presentBlobs = new Set(res.rows.filter((r) => !r.is_manifest).map((r) => r.digest as string));
+    const presentManifests = new Set(res.rows.filter((r) => r.is_manifest).map((r) => r.digest as string));
+    return references.filter((r) => !(r.kind === 'manifest' ? presentManifests : presentBlobs).has(r.digest));
+  }
+
+  async putManifest(m: NewManifest): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const id = await this.repositoryId(client, m.repository);
+      const inserted = await client.query({
+        name: 'manifest-insert',
+        text: `INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        values: [id, m.digest, m.mediaType, m.artifactType, m.payload.length, m.payload, m.subjectDigest, m.annotations],
+      });
+      if (inserted.rowCount && m.references.length > 0) {
+        await client.query({
+          name: 'manifest-refs',
+          text: `INSERT INTO manifest_references (repository_id, manifest_digest, child_digest, kind)
+                 SELECT $1, $2, c, k FROM unnest($3::text[], $4::text[]) AS t(c, k) ON CONFLICT DO NOTHING`,
+          values: [id, m.digest, m.references.map((r) => r.digest), m.references.map((r) => r.kind)],
+        });
+      }
+      if (m.tag !== null) {
+        await client.query({
+          name: 'tag-upsert',
+          text: `INSERT INTO tags (repository_id, name, manifest_digest) VALUES ($1, $2, $3)
+                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = EXCLUDED.manifest_digest, updated_at = now()`,
+          values: [id, m.tag, m.digest],
+        });
+      }
+      await client.query({ name: 'repo-touch', text: 'UPDATE repositories SET updated_at = now() WHERE id = $1', values: [id] });
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async findManifest(repository: string, digest: string): Promise<ManifestRecord | null> {
+    const row = await this.one<{ media_type: string; payload: Buffer }>(
+      'manifest-get',
+      `SELECT m.media_type, m.payload FROM manifests m JOIN repositories r ON r.id = m.repository_id
+        WHERE r.name = $1 AND m.digest = $2`,
+      [repository, digest],
+    );
+    return row ? { digest, mediaType: row.media_type, payload: row.payload } : null;
+  }
+
+  async resolveTag(repository: string, tag: string): Promise<string | null> {
+    const row = await this.one<{ manifest_digest: string }>(
+      'tag-resolve',
+      `SELECT t.manifest_digest FROM tags t JOIN repositories r ON r.id = t.repository_id WHERE r.name = $1 AND t.name = $2`,
+      [repository, tag],
+    );
+    return row?.manifest_digest ?? null;
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    const res = await this.pool.query({
+      name: 'manifest-delete',
+      text: `DELETE FROM manifests m USING repositories r WHERE r.id = m.repository_id AND r.name = $1 AND m.digest = $2`,
+      values: [repository, digest],
+    });
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async deleteTag(repository: string, tag: string): Promise<boolean> {
+    const res = await this.pool.query({
+      name: 'tag-delete',
+      text: `DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.name = $1 AND t.name = $2`,
+      values: [repository, tag],
+    });
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async listTags(repository: string, after: string | null, limit: number | null): Promise<string[] | null> {
+    const repo = await this.one<{ id: string }>('repo-id', 'SELECT id FROM repositories WHERE name = $1', [repository]);
+    if (!repo) return null;
+    const res = await this.pool.query({
+      name: 'tag-list',
+      text: 'SELECT name FROM tags WHERE repository_id = $1 AND name > $2 ORDER BY name LIMIT $3',
+      values: [repo.id, after ?? '', limit],
+    });
+    return res.rows.map((r) => r.name as string);
+  }
+
+  async listReferrers(repository: string, subject: string, artifactType: string | null): Promise<ReferrerRecord[]> {
+    const res = await this.pool.query({
+      name: 'referrers',
+      text: `SELECT m.digest, m.media_type, m.artifact_type, m.size, m.annotations
+               FROM manifests m JOIN repositories r ON r.id = m.repository_id
+              WHERE r.name = $1 AND m.subject_digest = $2 AND ($3::text IS NULL OR m.artifact_type = $3)
+              ORDER BY m.created_at, m.digest`,
+      values: [repository, subject, artifactType],
+    });
+    return res.rows.map((r) => ({
+      digest: r.digest as string,
+      mediaType: r.media_type as string,
+      artifactType: (r.artifact_type as string | null) ?? null,
+      size: Number(r.size),
+      annotations: (r.annotations as Record<string, string> | null) ?? null,
+    }));
+  }
+
+  async createUpload(id: string, repository: string): Promise<void> {
+    const repoId = await this.repositoryId(this.pool, repository);
+    await this.pool.query({ name: 'upload-create', text: 'INSERT INTO uploads (id, repository_id) VALUES ($1, $2)', values: [id, repoId] });
+  }
+
+  async findUpload(id: string): Promise<UploadRecord | null> {
+    const row = await this.one<{ name: string; created_at: Date }>(
+      'upload-get',
+      'SELECT r.name, u.created_at FROM uploads u JOIN repositories r ON r.id = u.repository_id WHERE u.id = $1',
+      [id],
+    );
+    return row ? { id, repository: row.name, createdAt: row.created_at } : null;
+  }
+
+  async touchUpload(id: string): Promise<void> {
+    await this.pool.query({ name: 'upload-touch', text: 'UPDATE uploads SET updated_at = now() WHERE id = $1', values: [id] });
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await this.pool.query({ name: 'upload-delete', text: 'DELETE FROM uploads WHERE id = $1', values: [id] });
+  }
+}

@@ -1,0 +1,6 @@
+export * from './ports';
+export * from './registry-store.port';
+export * from './storage-layout';
+export * from './blob.service';
+export * from './upload.service';
+export * from './manifest.service';

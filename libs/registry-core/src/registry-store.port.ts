@@ -1,0 +1,83 @@
+import type { ManifestReference } from '@wharf/oci-spec';
+
+/**
+ * The metadata port of the registry: what the OCI data plane needs from a database. The
+ * Postgres implementation lives in `@wharf/database`; tests run it against a real Postgres.
+ * Repository names are full names (`org/repo`); every method is safe to call concurrently.
+ */
+export const REGISTRY_STORE = Symbol('REGISTRY_STORE');
+
+export interface BlobRecord {
+  digest: string;
+  size: number;
+}
+
+export interface ManifestRecord {
+  digest: string;
+  mediaType: string;
+  payload: Buffer;
+}
+
+export interface NewManifest {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  payload: Buffer;
+  subjectDigest: string | null;
+  annotations: Record<string, string> | null;
+  references: ManifestReference[];
+  /** Tag to point at the manifest in the same transaction. */
+  tag: string | null;
+}
+
+export interface ReferrerRecord {
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  size: number;
+  annotations: Record<string, string> | null;
+}
+
+export interface UploadRecord {
+  id: string;
+  repository: string;
+  createdAt: Date;
+}
+
+export type UnlinkResult = { kind: 'unlinked' } | { kind: 'unknown' } | { kind: 'referenced'; manifest: string };
+
+export interface RegistryStore {
+  /** Creates the repository when missing. */
+  ensureRepository(name: string): Promise<void>;
+  repositoryExists(name: string): Promise<boolean>;
+  /** Repository names in lexical order strictly after `after`, at most `limit`. */
+  listRepositories(after: string | null, limit: number): Promise<string[]>;
+
+  /** The blob when the repository has it linked (uploaded or mounted there). */
+  findRepositoryBlob(repository: string, digest: string): Promise<BlobRecord | null>;
+  /** Whether the registry holds the blob's bytes at all (for any repository). */
+  findBlob(digest: string): Promise<BlobRecord | null>;
+  /** Records the blob (once per registry) and links it to the repository, creating the repository if needed. */
+  linkBlob(repository: string, blob: BlobRecord): Promise<void>;
+  /** Unlinks a blob from a repository unless a manifest of that repository references it. */
+  unlinkBlob(repository: string, digest: string): Promise<UnlinkResult>;
+
+  /** Of `references`, those the repository does not have (blobs for config/layer, manifests for manifest). */
+  missingReferences(repository: string, references: ManifestReference[]): Promise<ManifestReference[]>;
+  /** Stores a manifest with its references (idempotent) and moves `tag` to it, in one transaction. */
+  putManifest(manifest: NewManifest): Promise<void>;
+  findManifest(repository: string, digest: string): Promise<ManifestRecord | null>;
+  resolveTag(repository: string, tag: string): Promise<string | null>;
+  /** Deletes a manifest and every tag pointing at it. False when it was not there. */
+  deleteManifest(repository: string, digest: string): Promise<boolean>;
+  deleteTag(repository: string, tag: string): Promise<boolean>;
+  /** Tags in lexical order after `after`; null when the repository does not exist. */
+  listTags(repository: string, after: string | null, limit: number | null): Promise<string[] | null>;
+  listReferrers(repository: string, subject: string, artifactType: string | null): Promise<ReferrerRecord[]>;
+
+  createUpload(id: string, repository: string): Promise<void>;
+  findUpload(id: string): Promise<UploadRecord | null>;
+  touchUpload(id: string): Promise<void>;
+  deleteUpload(id: string): Promise<void>;
+}

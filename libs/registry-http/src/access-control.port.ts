@@ -1,0 +1,43 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * The seam where authentication and authorisation slot in before every registry handler. The
+ * token implementation (auth issue) verifies a Bearer JWT locally and throws UNAUTHORIZED with a
+ * `WWW-Authenticate` challenge; `AllowAllAccess` is the explicit WHARF_AUTH=none development mode.
+ */
+export const ACCESS_CONTROL = Symbol('ACCESS_CONTROL');
+
+export type RegistryAction = 'pull' | 'push' | 'delete';
+
+export interface AccessRequest {
+  /** `repository:<name>` scope; null for the ping and the catalog. */
+  repository: string | null;
+  actions: RegistryAction[];
+  catalog?: boolean;
+}
+
+export interface Principal {
+  /** Username, or null for anonymous access. */
+  subject: string | null;
+}
+
+export interface AccessControl {
+  /** Resolves with who is calling when every action is allowed; throws an OciError otherwise. */
+  authorize(req: IncomingMessage, need: AccessRequest): Promise<Principal>;
+  /** Whether the caller may pull `repository` too (cross-repository mount source). */
+  canPull(req: IncomingMessage, principal: Principal, repository: string): Promise<boolean>;
+  /** Filters a catalog page down to what the caller may see. */
+  visibleRepositories(req: IncomingMessage, principal: Principal, names: string[]): Promise<string[]>;
+}
+
+export class AllowAllAccess implements AccessControl {
+  async authorize(): Promise<Principal> {
+    return { subject: null };
+  }
+  async canPull(): Promise<boolean> {
+    return true;
+  }
+  async visibleRepositories(_req: IncomingMessage, _p: Principal, names: string[]): Promise<string[]> {
+    return names;
+  }
+}

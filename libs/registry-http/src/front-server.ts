@@ -1,0 +1,35 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { INestApplication } from '@nestjs/common';
+import { RegistryHttpHandler } from './registry-http.handler';
+
+/**
+ * One HTTP server routed the way the chart's ingress routes: `/v2` straight to the registry
+ * handler (no framework middleware on the data plane's hot path), everything else to Nest.
+ */
+export function createFrontServer(app: INestApplication, registry: RegistryHttpHandler): Server {
+  const nest = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
+  // Uploads of many GiB take long: no overall request timeout, only one for the headers.
+  return createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')) {
+      void registry.handle(req, res);
+    } else {
+      nest(req, res);
+    }
+  });
+}
+
+/** Initialises the Nest app, listens, and returns a function that closes both. */
+export async function listenFront(app: INestApplication, host: string, port: number): Promise<{ server: Server; close: () => Promise<void> }> {
+  await app.init();
+  const server = createFrontServer(app, app.get(RegistryHttpHandler));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  return {
+    server,
+    close: async () => {
+      server.close();
+      server.closeAllConnections();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { OciError, serialiseError } from '@wharf/oci-errors';
+
+/** Small request/response helpers shared by the registry handlers. */
+
+export const API_VERSION_HEADER = { 'docker-distribution-api-version': 'registry/2.0' } as const;
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Declared Content-Length, null when absent; a malformed value is a client error. */
+export function contentLength(req: IncomingMessage): number | null {
+  const raw = header(req, 'content-length');
+  if (raw === undefined) return null;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new OciError('SIZE_INVALID', `Content-Length "${raw.slice(0, 40)}" is not a number`);
+  return n;
+}
+
+/** Whether a request carries a body (Content-Length > 0 or chunked). */
+export function hasBody(req: IncomingMessage): boolean {
+  const len = header(req, 'content-length');
+  return (len !== undefined && len !== '0') || header(req, 'transfer-encoding') !== undefined;
+}
+
+/** Reads a small body fully, failing as soon as it passes `max` bytes. */
+export async function readBody(req: IncomingMessage, max: number, tooLarge: () => OciError): Promise<Buffer> {
+  const declared = contentLength(req);
+  if (declared !== null && declared > max) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+export function send(res: ServerResponse, status: number, headers: Record<string, string | number>, body?: Buffer | string): void {
+  const payload = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(status, { ...API_VERSION_HEADER, 'content-length': payload ? payload.length : 0, ...headers });
+  res.end(payload);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  send(res, status, { 'content-type': 'application/json; charset=utf-8', ...headers }, JSON.stringify(value));
+}
+
+/**
+ * Writes an error in the OCI envelope. When the request body was not consumed the connection is
+ * closed after the answer, so unread upload bytes are never parsed as the next request.
+ */
+export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  const e = serialiseError(err);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { ...e.headers };
+  if (!req.complete && hasBody(req)) headers['connection'] = 'close';
+  send(res, e.status, headers, req.method === 'HEAD' ? undefined : e.body);
+  if (headers['connection'] === 'close') res.once('finish', () => req.socket.destroySoon?.());
+}

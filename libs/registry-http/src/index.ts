@@ -1,0 +1,5 @@
+export * from './access-control.port';
+export * from './http-io';
+export * from './registry-http.handler';
+export * from './registry.module';
+export * from './front-server';

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  checkPath,
+  FileInfo,
+  InvalidOffsetError,
+  PathNotFoundError,
+  RedirectOptions,
+  StorageDriver,
+  WriteOptions,
+} from './storage-driver';
+
+export interface FilesystemDriverOptions {
+  rootDirectory: string;
+  /** fsync files before a write resolves (durability); off only for throwaway test data. */
+  fsync: boolean;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Files under `<root>/files`; replacing writes go to `<root>/.partial` first and are renamed into
+ * place, so a reader never sees a half-written file and a crash leaves only partial scraps.
+ */
+export class FilesystemDriver implements StorageDriver {
+  readonly name = 'filesystem';
+  private readonly files: string;
+  private readonly partial: string;
+
+  constructor(private readonly options: FilesystemDriverOptions) {
+    this.files = join(options.rootDirectory, 'files');
+    this.partial = join(options.rootDirectory, '.partial');
+  }
+
+  private full(path: string): string {
+    checkPath(path);
+    return join(this.files, path);
+  }
+
+  async stat(path: string): Promise<FileInfo | null> {
+    try {
+      const s = await fsp.stat(this.full(path));
+      return { path, size: s.isDirectory() ? 0 : s.size, modified: s.mtime, isDirectory: s.isDirectory() };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async getContent(path: string): Promise<Buffer> {
+    try {
+      return await fsp.readFile(this.full(path));
+    } catch (err) {
+      throw isNotFound(err) ? new PathNotFoundError(path) : err;
+    }
+  }
+
+  async putContent(path: string, content: Buffer): Promise<void> {
+    await this.write(path, Readable.from([content]));
+  }
+
+  async reader(path: string, offset = 0, length?: number): Promise<Readable> {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.full(path), 'r');
+    } catch (err) {
+      throw isNotFound(err) || isDirectoryError(err) ? new PathNotFoundError(path) : err;
+    }
+    const info = await handle.stat();
+    if (info.isDirectory()) {
+      await handle.close();
+      throw new PathNotFoundError(path);
+    }
+    const size = info.size;
+    if (offset < 0 || offset > size) {
+      await handle.close();
+      throw new InvalidOffsetError(path, offset);
+    }
+    const end = length === undefined ? undefined : offset + length - 1;
+    if (end !== undefined && end < offset) {
+      await handle.close();
+      return Readable.from([]);
+    }
+    return createReadStream('', { fd: handle.fd, start: offset, end, highWaterMark: CHUNK, autoClose: true }).on(
+      'close',
+      () => void handle.close().catch(() => undefined),
+    );
+  }
+
+  async write(path: string, source: Readable, options: WriteOptions = {}): Promise<number> {
+    const target = this.full(path);
+    await fsp.mkdir(dirname(target), { recursive: true });
+    if (options.append) return this.append(target, source);
+    await fsp.mkdir(this.partial, { recursive: true });
+    const temp = join(this.partial, randomUUID());
+    try {
+      const out = createWriteStream(temp, { highWaterMark: CHUNK, flush: this.options.fsync });
+      await pipeline(source, out);
+      const { size } = await fsp.stat(temp);
+      await fsp.rename(temp, target);
+      return size;
+    } catch (err) {
+      await fsp.rm(temp, { force: true });
+      throw err;
+    }
+  }
+
+  private async append(target: string, source: Readable): Promise<number> {
+    const before = await fsp.stat(target).then(
+      (s) => s.size,
+      () => -1,
+    );
+    try {
+      const out = createWriteStream(target, { flags: 'a', highWaterMark: CHUNK, flush: this.options.fsync });
+      await pipeline(source, out);
+      return (await fsp.stat(target)).size;
+    } catch (err) {
+      // All or nothing: roll the file back to where this append started.
+      if (before < 0) await fsp.rm(target, { force: true });
+      else await fsp.truncate(target, before);
+      throw err;
+    }
+  }
+
+  async list(path: string): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.full(path));
+    } catch (err) {
+      throw isNotFound(err) || isNotDirectory(err) ? new PathNotFoundError(path) : err;
+    }
+    const base = path === '/' ? '' : path;
+    return names.sort().map((n) => `${base}/${n}`);
+  }
+
+  async move(source: string, dest: string): Promise<void> {
+    const from = this.full(source);
+    const to = this.full(dest);
+    await fsp.mkdir(dirname(to), { recursive: true });
+    try {
+      await fsp.rename(from, to);
+    } catch (err) {
+      throw isNotFound(err) ? new PathNotFoundError(source) : err;
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    const target = this.full(path);
+    if (path === '/') throw new PathNotFoundError(path);
+    try {
+      await fsp.lstat(target);
+    } catch (err) {
+      throw isNotFound(err) ? new PathNotFoundError(path) : err;
+    }
+    await fsp.rm(target, { recursive: true, force: true });
+  }
+
+  async redirectUrl(_path: string, _options: RedirectOptions): Promise<string | null> {
+    return null;
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+function isNotDirectory(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOTDIR';
+}
+function isDirectoryError(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'EISDIR';
+}

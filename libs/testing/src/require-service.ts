@@ -1,0 +1,17 @@
+/**
+ * Test-side gate for external servers and clients. The test runner (`scripts/test-runner.mjs`)
+ * starts every server and exports its address; a developer running one spec file by hand may not
+ * have it. Outside CI the tests skip with a visible `SKIPPED: <why>` line; under CI=true nothing
+ * may skip, so a missing service fails the file instead.
+ */
+export function requireService(envVar: string, what: string): string | undefined {
+  const value = process.env[envVar];
+  if (value) return value;
+  const why = `${what} is not available (${envVar} is unset; run the suite with npm test)`;
+  if (process.env['CI'] === 'true') {
+    throw new Error(`${why}: under CI=true nothing may skip`);
+  }
+  process.stdout.write(`SKIPPED: ${why}\n`);
+  test.skip(`SKIPPED: ${why}`, () => undefined);
+  return undefined;
+}
