@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { OciError } from '@wharf/oci-errors';
 import { parseDigest, ParsedDigest } from '@wharf/oci-spec';
-import { PathNotFoundError, StorageDriver } from '@wharf/storage';
+import { PathNotFoundError, StorageDriver } from '@wharf/storage-api';
 import { BlobRecord, RegistryStore } from './registry-store.port';
 import { RegistryLimits } from './ports';
 import { StorageLayout } from './storage-layout';

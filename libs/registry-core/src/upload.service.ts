@@ -2,7 +2,7 @@ import { createHash, Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { OciError } from '@wharf/oci-errors';
 import { DigestingStream, ParsedDigest } from '@wharf/oci-spec';
-import { PathNotFoundError, StorageDriver } from '@wharf/storage';
+import { PathNotFoundError, StorageDriver } from '@wharf/storage-api';
 import { requireDigest } from './blob.service';
 import { IdGenerator, RegistryLimits } from './ports';
 import { BlobRecord, RegistryStore } from './registry-store.port';

@@ -8,10 +8,9 @@ import {
   FileInfo,
   InvalidOffsetError,
   PathNotFoundError,
-  RedirectOptions,
   StorageDriver,
   WriteOptions,
-} from './storage-driver';
+} from '@wharf/storage-api';
 
 export interface FilesystemDriverOptions {
   rootDirectory: string;
@@ -158,7 +157,8 @@ export class FilesystemDriver implements StorageDriver {
     await fsp.rm(target, { recursive: true, force: true });
   }
 
-  async redirectUrl(_path: string, _options: RedirectOptions): Promise<string | null> {
+  /** Files are served by the registry itself: there is nothing to redirect to. */
+  async redirectUrl(): Promise<string | null> {
     return null;
   }
 }

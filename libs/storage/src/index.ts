@@ -1,4 +1,4 @@
-export * from './storage-driver';
+export * from '@wharf/storage-api';
 export * from './filesystem.driver';
 export * from './s3.driver';
 export * from './storage.factory';

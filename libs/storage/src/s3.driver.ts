@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
-import { checkPath, FileInfo, InvalidOffsetError, PathNotFoundError, RedirectOptions, StorageDriver, WriteOptions } from './storage-driver';
+import { checkPath, FileInfo, InvalidOffsetError, PathNotFoundError, RedirectOptions, StorageDriver, WriteOptions } from '@wharf/storage-api';
 import { readUpTo } from './stream-util';
 
 export interface S3DriverOptions {
@@ -92,14 +92,14 @@ export class S3Driver implements StorageDriver {
     if (offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
     const end = Math.min(size, length === undefined ? size : offset + length);
     if (end <= offset) return Readable.from([]);
-    const self = this;
+    const getRange = (key: string, from: number, to: number) => this.getRange(key, from, to);
     return Readable.from(
       (async function* () {
         for (const seg of segments) {
           const from = Math.max(offset, seg.offset);
           const to = Math.min(end, seg.offset + seg.size);
           if (from >= to) continue;
-          yield* await self.getRange(seg.key, from - seg.offset, to - seg.offset);
+          yield* await getRange(seg.key, from - seg.offset, to - seg.offset);
         }
       })(),
       { objectMode: false },

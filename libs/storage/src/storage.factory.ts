@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { WharfConfig } from '@wharf/config';
 import { FilesystemDriver } from './filesystem.driver';
 import { S3Driver } from './s3.driver';
-import { StorageDriver } from './storage-driver';
+import { StorageDriver } from '@wharf/storage-api';
 
 /** Builds the configured driver: S3 when `config.storage` is `s3`, else files under `<dataDir>/blobs`. */
 export function createStorageDriver(config: Pick<WharfConfig, 'storage' | 's3' | 'dataDir' | 'fsFsync'>): StorageDriver {

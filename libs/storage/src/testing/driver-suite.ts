@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageDriver } from '../storage-driver';
+import { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageDriver } from '@wharf/storage-api';
 
 /**
  * The shared contract suite every StorageDriver runs unchanged (Distribution's testsuites idea).
