@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -83,10 +83,8 @@ export class FilesystemDriver implements StorageDriver {
       await handle.close();
       return Readable.from([]);
     }
-    return createReadStream('', { fd: handle.fd, start: offset, end, highWaterMark: CHUNK, autoClose: true }).on(
-      'close',
-      () => void handle.close().catch(() => undefined),
-    );
+    // The stream owns the handle and closes it when done (never close an fd twice: it may be reused).
+    return handle.createReadStream({ start: offset, end, highWaterMark: CHUNK, autoClose: true });
   }
 
   async write(path: string, source: Readable, options: WriteOptions = {}): Promise<number> {

@@ -1,1 +1,2 @@
 export * from './require-service';
+export * from './oci-client';
