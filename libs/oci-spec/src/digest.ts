@@ -61,6 +61,9 @@ export class DigestingStream extends Transform {
     private readonly tooLarge: () => Error = () => new Error(`stream exceeds ${maxOffset} bytes`),
   ) {
     super({ highWaterMark: 1 << 20 });
+    // The consumer (a storage write's pipeline) may attach after bytes started to flow; it still
+    // sees an earlier failure through the stream's errored state, so it must not crash meanwhile.
+    this.on('error', () => undefined);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

@@ -47,7 +47,9 @@ export class RegistryHttpHandler {
       const principal = await this.access.authorize(req, need);
       await this.dispatch(route, method, { req, res, query, principal });
     } catch (err) {
-      if (!(err instanceof OciError)) {
+      // A client that went away mid-request is not a server fault: no error log for it.
+      const clientGone = req.destroyed && !req.complete;
+      if (!(err instanceof OciError) && !clientGone) {
         const requestId = header(req, 'x-request-id') ?? randomUUID();
         this.logger.error('registry request failed', { requestId, method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
       }
