@@ -1,0 +1,31 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireService } from '@wharf/testing';
+import { busyboxRootfsTar, hasCommand, run } from './support/commands';
+import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
+
+const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
+const podmanPresent = hasCommand('podman') ? 'podman' : requireService('WHARF_TEST_PODMAN', 'podman (apt-get install podman)');
+const isRoot = process.getuid?.() === 0;
+
+(databaseUrl && podmanPresent && isRoot ? describe : describe.skip)('podman push and pull', () => {
+  let reg: TestRegistry;
+  let work: string;
+  const podman = (...args: string[]) =>
+    run('podman', ['--root', join(work, 'root'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', ...args]);
+  beforeAll(async () => {
+    work = mkdtempSync(join(process.env['WHARF_TEST_WORKDIR'] ?? '/tmp', 'podman-'));
+    reg = await startRegistryProcess(databaseUrl as string);
+  }, 120_000);
+  afterAll(() => reg?.close());
+
+  it('pushes an image and pulls it back with the same image ID', () => {
+    const image = `${reg.host}/${uniqueOrg('podman')}/app:v1`;
+    podman('import', busyboxRootfsTar(work), image);
+    const id = podman('image', 'inspect', '--format', '{{.Id}}', image).stdout.trim();
+    podman('push', '--tls-verify=false', image);
+    podman('rmi', image);
+    podman('pull', '--tls-verify=false', image);
+    expect(podman('image', 'inspect', '--format', '{{.Id}}', image).stdout.trim()).toBe(id);
+  });
+});
