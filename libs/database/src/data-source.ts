@@ -36,5 +36,9 @@ export async function migrate(url: string): Promise<string[]> {
 
 /** The pool the hot paths use directly (named prepared statements). */
 export function createPool(url: string, max = 10): Pool {
-  return new Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  const pool = new Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // An idle connection can be cut (database restart, shutdown): the pool replaces it on next
+  // use; without a listener the error would crash the process.
+  pool.on('error', (err) => process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'idle database connection lost', error: err.message })}\n`));
+  return pool;
 }
