@@ -2,6 +2,4 @@
 # `npm start`: single-machine mode on 127.0.0.1:5000 (see README "Quick start").
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure-deps.sh"
-# Token auth arrives with the auth service; until then single-machine mode runs open unless told otherwise.
-export WHARF_AUTH=${WHARF_AUTH:-none}
 exec "$root/scripts/run-ts.sh" "$root/apps/server/src/main.ts"

@@ -1,15 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule, AuthModuleOptions } from '@wharf/auth-http';
 import type { WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
 import { RegistryModule } from '@wharf/registry-http';
 
+export type ServerConfig = WharfConfig & { databaseUrl: string; redisUrl: string; secretKey: string };
+
 /** Composes every service's Nest module into one process for single-machine mode. */
 @Module({})
 export class AppModule {
-  static forRoot(config: WharfConfig & { databaseUrl: string }): DynamicModule {
+  static forRoot(config: ServerConfig, auth: Omit<AuthModuleOptions, 'config'> = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config.databaseUrl), RegistryModule.forRoot(config)],
+      imports: [DatabaseModule.forRoot(config.databaseUrl), AuthModule.forRoot({ config, ...auth }), RegistryModule.forRoot(config)],
       controllers: [HealthController],
     };
   }

@@ -6,6 +6,7 @@ import { listenFront } from '@wharf/registry-http';
 import { AppModule } from './app.module';
 import { RunningService, startEmbeddedPostgres } from './embedded-postgres';
 import { startLocalRedis } from './embedded-redis';
+import { loadOrCreateSecretKey } from './secret-key';
 
 const log = (msg: string) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg })}\n`);
 
@@ -28,7 +29,17 @@ async function main(): Promise<void> {
     if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
     if (config.auth === 'none') log('WARNING: WHARF_AUTH=none: anyone who can reach this address may push and pull');
 
-    const app = await NestFactory.create(AppModule.forRoot({ ...config, databaseUrl, redisUrl }), { logger: ['error', 'warn'] });
+    const secretKey = config.secretKey ?? loadOrCreateSecretKey(config.dataDir);
+    const app = await NestFactory.create(
+      AppModule.forRoot(
+        { ...config, databaseUrl, redisUrl, secretKey },
+        {
+          onAdminPassword: (user, password) =>
+            log(`created the system administrator "${user}" with the generated password: ${password} (shown once; set WHARF_ADMIN_PASSWORD to choose it)`),
+        },
+      ),
+      { logger: ['error', 'warn'] },
+    );
     const front = await listenFront(app, config.host, config.port);
     log(`Wharf is serving on http://${config.host}:${config.port} (storage: ${config.storage}, data: ${config.dataDir})`);
 

@@ -31,6 +31,21 @@ export interface WharfConfig {
   maxLayerBytes: number;
   maxManifestBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Base URL clients reach Wharf at (token realm, login commands); default http://<host>:<port>. */
+  publicUrl: string;
+  region: string;
+  tokenService: string;
+  tokenIssuer: string;
+  tokenTtlSeconds: number;
+  /** Where the registry fetches the token verification keys; default `<publicUrl>/token/jwks.json`. */
+  jwksUrl: string;
+  /** Key sealing stored secrets and signing keys; required by the auth service (single-machine mode generates one). */
+  secretKey: string | undefined;
+  adminUser: string;
+  adminPassword: string | undefined;
+  anonymousPull: boolean;
+  orgQuota: number;
+  loginMaxFailures: number;
 }
 
 export class ConfigError extends Error {
@@ -127,7 +142,24 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     maxLayerBytes: r.int('WHARF_MAX_LAYER_BYTES', 10 * GiB, 1, Number.MAX_SAFE_INTEGER),
     maxManifestBytes: r.int('WHARF_MAX_MANIFEST_BYTES', 4 * MiB, 1024, 64 * MiB),
     logLevel: r.oneOf('WHARF_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    publicUrl: '',
+    region: r.str('WHARF_REGION', 'local') as string,
+    tokenService: r.str('WHARF_TOKEN_SERVICE', 'wharf-registry') as string,
+    tokenIssuer: r.str('WHARF_TOKEN_ISSUER', 'wharf-auth') as string,
+    tokenTtlSeconds: r.int('WHARF_TOKEN_TTL_SECONDS', 300, 30, 86_400),
+    jwksUrl: '',
+    secretKey: r.str('WHARF_SECRET_KEY'),
+    adminUser: r.str('WHARF_ADMIN_USER', 'admin') as string,
+    adminPassword: r.str('WHARF_ADMIN_PASSWORD'),
+    anonymousPull: r.bool('WHARF_ANONYMOUS_PULL', true),
+    orgQuota: r.int('WHARF_ORG_QUOTA', 5, 0, 100_000),
+    loginMaxFailures: r.int('WHARF_LOGIN_MAX_FAILURES', 5, 1, 1000),
   };
+  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  config.publicUrl = (r.url('WHARF_PUBLIC_URL', ['http:', 'https:']) ?? `http://${displayHost}:${config.port}`).replace(/\/+$/, '');
+  config.jwksUrl = r.url('WHARF_AUTH_JWKS_URL', ['http:', 'https:']) ?? `${config.publicUrl}/token/jwks.json`;
+  if (config.secretKey !== undefined && config.secretKey.length < 32) r.problems.push('WHARF_SECRET_KEY must be at least 32 characters');
+  if (!/^[a-z0-9-]{1,32}$/.test(config.region)) r.problems.push(`WHARF_REGION="${config.region}" must be 1-32 lowercase letters, digits or "-"`);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -2,3 +2,4 @@ export * from './data-source';
 export * from './pg-registry.store';
 export * from './database.module';
 export * from './health.controller';
+export * from './pg-identity.store';

@@ -2,6 +2,7 @@ import { Pool, PoolClient } from 'pg';
 import type { ManifestReference } from '@wharf/oci-spec';
 import type {
   BlobRecord,
+  CatalogViewer,
   ManifestRecord,
   NewManifest,
   ReferrerRecord,
@@ -43,12 +44,28 @@ export class PgRegistryStore implements RegistryStore {
     return (await this.one('repo-id', 'SELECT id FROM repositories WHERE name = $1', [name])) !== null;
   }
 
-  async listRepositories(after: string | null, limit: number): Promise<string[]> {
-    const res = await this.pool.query({
-      name: 'repo-list',
-      text: 'SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2',
-      values: [after ?? '', limit],
-    });
+  async listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]> {
+    const res = viewer
+      ? await this.pool.query({
+          name: 'repo-list-visible',
+          text: `SELECT r.name FROM repositories r
+                   LEFT JOIN organizations o ON o.name = split_part(r.name, '/', 1)
+                  WHERE r.name > $1 AND (
+                        o.visibility = 'public' OR r.visibility = 'public'
+                     OR ($4 AND o.account_id = $3)
+                     OR (o.name = $5 AND o.account_id = $3)
+                     OR EXISTS (SELECT 1 FROM organization_members m WHERE m.organization_id = o.id AND m.user_id = $6)
+                     OR EXISTS (SELECT 1 FROM repository_members m WHERE m.repository_id = r.id AND m.user_id = $6)
+                     OR EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id AND s.account_id = $3
+                                  AND (s.deadline IS NULL OR s.deadline > now())))
+                  ORDER BY r.name LIMIT $2`,
+          values: [after ?? '', limit, viewer.accountId, viewer.ownerOfAccount, viewer.robotOrganization, viewer.userId],
+        })
+      : await this.pool.query({
+          name: 'repo-list',
+          text: 'SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2',
+          values: [after ?? '', limit],
+        });
     return res.rows.map((r) => r.name as string);
   }
 

@@ -2,7 +2,7 @@ import { OciError } from '@wharf/oci-errors';
 import { checkTag, digestOf, MediaType, parseDigest, parseManifest, ParsedManifest, Descriptor } from '@wharf/oci-spec';
 import { requireDigest } from './blob.service';
 import { RegistryLimits } from './ports';
-import { ManifestRecord, RegistryStore } from './registry-store.port';
+import { CatalogViewer, ManifestRecord, RegistryStore } from './registry-store.port';
 
 export interface PutManifestResult {
   digest: string;
@@ -91,8 +91,8 @@ export class ManifestService {
     return tags;
   }
 
-  async catalog(last: string | null, n: number): Promise<string[]> {
-    return this.store.listRepositories(last, n);
+  async catalog(last: string | null, n: number, viewer: CatalogViewer | null): Promise<string[]> {
+    return this.store.listRepositories(last, n, viewer);
   }
 
   /** Descriptors of the manifests whose subject is `digest`, optionally of one artifact type. */

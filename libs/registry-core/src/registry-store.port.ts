@@ -31,6 +31,16 @@ export interface NewManifest {
   tag: string | null;
 }
 
+/** Who is listing the catalog (from the token); the catalog shows only what they may pull. */
+export interface CatalogViewer {
+  userId: string | null;
+  accountId: string | null;
+  /** Owner of `accountId`: sees every organization of the account. */
+  ownerOfAccount: boolean;
+  /** A robot sees its own organization. */
+  robotOrganization: string | null;
+}
+
 export interface ReferrerRecord {
   digest: string;
   mediaType: string;
@@ -51,8 +61,8 @@ export interface RegistryStore {
   /** Creates the repository when missing. */
   ensureRepository(name: string): Promise<void>;
   repositoryExists(name: string): Promise<boolean>;
-  /** Repository names in lexical order strictly after `after`, at most `limit`. */
-  listRepositories(after: string | null, limit: number): Promise<string[]>;
+  /** Repository names in lexical order strictly after `after`, at most `limit`; only those `viewer` may see when given. */
+  listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]>;
 
   /** The blob when the repository has it linked (uploaded or mounted there). */
   findRepositoryBlob(repository: string, digest: string): Promise<BlobRecord | null>;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { CatalogViewer } from '@wharf/registry-core';
 
 /**
  * The seam where authentication and authorisation slot in before every registry handler. The
@@ -19,6 +20,8 @@ export interface AccessRequest {
 export interface Principal {
   /** Username, or null for anonymous access. */
   subject: string | null;
+  /** The verified token claims, when a token was presented. */
+  claims?: unknown;
 }
 
 export interface AccessControl {
@@ -26,8 +29,8 @@ export interface AccessControl {
   authorize(req: IncomingMessage, need: AccessRequest): Promise<Principal>;
   /** Whether the caller may pull `repository` too (cross-repository mount source). */
   canPull(req: IncomingMessage, principal: Principal, repository: string): Promise<boolean>;
-  /** Filters a catalog page down to what the caller may see. */
-  visibleRepositories(req: IncomingMessage, principal: Principal, names: string[]): Promise<string[]>;
+  /** Whose view of the catalog to list; null lists every repository. */
+  catalogViewer(principal: Principal): CatalogViewer | null;
 }
 
 export class AllowAllAccess implements AccessControl {
@@ -37,7 +40,7 @@ export class AllowAllAccess implements AccessControl {
   async canPull(): Promise<boolean> {
     return true;
   }
-  async visibleRepositories(_req: IncomingMessage, _p: Principal, names: string[]): Promise<string[]> {
-    return names;
+  catalogViewer(): CatalogViewer | null {
+    return null;
   }
 }

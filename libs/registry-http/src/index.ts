@@ -3,3 +3,4 @@ export * from './http-io';
 export * from './registry-http.handler';
 export * from './registry.module';
 export * from './front-server';
+export * from './token-access-control';

@@ -88,9 +88,9 @@ export class RegistryHttpHandler {
   private async catalog(ctx: Ctx): Promise<void> {
     const n = pageSize(ctx.query, CATALOG_DEFAULT);
     const last = ctx.query.get('last');
-    const page = n === 0 ? [] : await this.manifests.catalog(last, n + 1);
+    const page = n === 0 ? [] : await this.manifests.catalog(last, n + 1, this.access.catalogViewer(ctx.principal));
     const more = page.length > n;
-    const names = await this.access.visibleRepositories(ctx.req, ctx.principal, page.slice(0, n));
+    const names = page.slice(0, n);
     const headers: Record<string, string> = {};
     if (more) headers['link'] = `</v2/_catalog?last=${encodeURIComponent(page[n - 1] as string)}&n=${n}>; rel="next"`;
     sendJson(ctx.res, 200, { repositories: names }, headers);

@@ -15,21 +15,28 @@ import {
 } from '@wharf/registry-core';
 import { createStorageDriver, StorageDriver } from '@wharf/storage';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
+import { JwksKeyCache, TokenAccessControl } from './token-access-control';
 import { RegistryHttpHandler } from './registry-http.handler';
 
 /**
  * Nest wiring of the OCI data plane: ports (store, storage, access control, limits) and the
  * framework-free services and handler built from them. Needs DatabaseModule for the pool.
- * `accessControl` is supplied by the composing app (the auth service's token verifier);
- * without one, WHARF_AUTH must be `none`.
+ * Access control: Docker token verification against the auth service's JWKS (WHARF_AUTH=token),
+ * or everything allowed (WHARF_AUTH=none, development only).
  */
 @Module({})
 export class RegistryModule {
   static forRoot(config: WharfConfig, accessControl?: AccessControl): DynamicModule {
-    const access = accessControl ?? (config.auth === 'none' ? new AllowAllAccess() : null);
-    if (!access) {
-      throw new Error('WHARF_AUTH=token needs the auth service, which this build does not include yet; set WHARF_AUTH=none for development');
-    }
+    const access =
+      accessControl ??
+      (config.auth === 'none'
+        ? new AllowAllAccess()
+        : new TokenAccessControl(new JwksKeyCache(config.jwksUrl), {
+            realm: `${config.publicUrl}/token`,
+            service: config.tokenService,
+            issuer: config.tokenIssuer,
+            jwksUrl: config.jwksUrl,
+          }));
     const logger = new Logger('registry');
     return {
       module: RegistryModule,

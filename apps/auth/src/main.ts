@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AuthModule } from '@wharf/auth-http';
+import { ConfigError, loadConfig, WharfConfig } from '@wharf/config';
+import { DatabaseModule, HealthController } from '@wharf/database';
+
+@Module({})
+class AuthAppModule {
+  static forRoot(config: WharfConfig & { databaseUrl: string; redisUrl: string; secretKey: string }): DynamicModule {
+    return {
+      module: AuthAppModule,
+      imports: [
+        DatabaseModule.forRoot(config.databaseUrl),
+        AuthModule.forRoot({
+          config,
+          onAdminPassword: (user, password) =>
+            process.stdout.write(`${JSON.stringify({ level: 'info', msg: `created system administrator "${user}" with generated password ${password} (shown once)` })}\n`),
+        }),
+      ],
+      controllers: [HealthController],
+    };
+  }
+}
+
+/** The `auth` service (a Kubernetes Deployment): `/token`, `/token/jwks.json`, `/api/v1/auth`, `/api/v1/access-keys`. */
+async function main(): Promise<void> {
+  try {
+    const config = loadConfig();
+    const missing = [
+      !config.databaseUrl && 'DATABASE_URL is required for the auth service',
+      !config.redisUrl && 'REDIS_URL is required for the auth service',
+      !config.secretKey && 'WHARF_SECRET_KEY is required for the auth service',
+    ].filter((x): x is string => typeof x === 'string');
+    if (missing.length > 0) throw new ConfigError(missing);
+    const app = await NestFactory.create(
+      AuthAppModule.forRoot({ ...config, databaseUrl: config.databaseUrl!, redisUrl: config.redisUrl!, secretKey: config.secretKey! }),
+      { logger: ['error', 'warn'] },
+    );
+    app.enableShutdownHooks();
+    await app.listen(config.port, config.host);
+    process.stdout.write(`${JSON.stringify({ level: 'info', msg: `auth listening on ${config.host}:${config.port}` })}\n`);
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    process.exit(1);
+  }
+}
+
+void main();

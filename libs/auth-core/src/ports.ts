@@ -1,0 +1,126 @@
+import type { LevelValue, Principal, RepositoryFacts, Visibility } from '@wharf/identity';
+
+/**
+ * What the auth services need from the outside world. Postgres implements the stores
+ * (`@wharf/database`), Redis the rate limiter; the clock is injectable so expiry is testable
+ * without sleeping.
+ */
+export const IDENTITY_STORE = Symbol('IDENTITY_STORE');
+export const AUDIT_LOG = Symbol('AUDIT_LOG');
+export const LOGIN_RATE_LIMITER = Symbol('LOGIN_RATE_LIMITER');
+export const CLOCK = Symbol('CLOCK');
+export const AUTH_SETTINGS = Symbol('AUTH_SETTINGS');
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface UserRecord {
+  id: string;
+  accountId: string;
+  username: string;
+  passwordHash: string;
+  role: 'owner' | 'member';
+  isAdmin: boolean;
+  /** False when the user or its account is disabled. */
+  enabled: boolean;
+}
+
+export interface RobotRecord {
+  id: string;
+  organization: string;
+  accountId: string;
+  name: string;
+  secretHash: string;
+  level: LevelValue;
+  expiresAt: Date | null;
+  enabled: boolean;
+}
+
+export interface AccessKeyRecord {
+  accessKey: string;
+  userId: string;
+  secretSealed: string;
+  enabled: boolean;
+  createdAt: Date;
+}
+
+export interface SigningKeyRecord {
+  kid: string;
+  algorithm: 'RS256';
+  privateKeySealed: string;
+  publicJwk: Record<string, unknown>;
+  createdAt: Date;
+  retiredAt: Date | null;
+}
+
+export type OrgCreation = { kind: 'created' } | { kind: 'exists' } | { kind: 'quota'; quota: number };
+
+export interface IdentityStore {
+  findUserByUsername(username: string): Promise<UserRecord | null>;
+  findUserById(id: string): Promise<UserRecord | null>;
+  createAccount(input: { id: string; name: string; orgQuota?: number | null }): Promise<void>;
+  createUser(input: { id: string; accountId: string; username: string; passwordHash: string; role: 'owner' | 'member'; isAdmin?: boolean }): Promise<void>;
+  setUserEnabled(userId: string, enabled: boolean): Promise<void>;
+  countAdmins(): Promise<number>;
+
+  addTemporaryToken(tokenHash: string, userId: string, expiresAt: Date): Promise<void>;
+  findTemporaryToken(tokenHash: string): Promise<{ userId: string; expiresAt: Date } | null>;
+
+  createAccessKey(accessKey: string, userId: string, secretSealed: string): Promise<void>;
+  findAccessKey(accessKey: string): Promise<AccessKeyRecord | null>;
+  listAccessKeys(userId: string): Promise<AccessKeyRecord[]>;
+  /** False when the key does not exist or belongs to someone else. */
+  setAccessKeyEnabled(accessKey: string, userId: string, enabled: boolean): Promise<boolean>;
+  deleteAccessKey(accessKey: string, userId: string): Promise<boolean>;
+
+  findRobot(organization: string, name: string): Promise<RobotRecord | null>;
+  findRobotById(id: string): Promise<RobotRecord | null>;
+  createRobot(input: { id: string; organization: string; name: string; secretHash: string; level: LevelValue; expiresAt: Date | null }): Promise<void>;
+
+  /** Facts for evaluating `principal` on `repository` (whose organization is its first component). */
+  repositoryFacts(principal: Principal, repository: string): Promise<RepositoryFacts>;
+  /** Creates organization `name` for the account unless taken or over quota (`defaultQuota` when unset). */
+  createOrganization(name: string, accountId: string, defaultQuota: number, visibility?: Visibility): Promise<OrgCreation>;
+
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  addSigningKey(key: SigningKeyRecord): Promise<void>;
+  retireSigningKeys(olderThan: Date, except: string): Promise<void>;
+}
+
+export interface AuditEvent {
+  actor: string | null;
+  accountId: string | null;
+  action: string;
+  resource: string | null;
+  result: 'success' | 'failure';
+  clientAddress: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+}
+
+export interface LoginRateLimiter {
+  /** Seconds until `key` may try again, or 0 when it may try now. */
+  blockedFor(key: string): Promise<number>;
+  recordFailure(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+export interface AuthSettings {
+  region: string;
+  /** The registry's service name (`aud` of registry tokens). */
+  service: string;
+  issuer: string;
+  /** Public base URL of the registry/auth host, for realms and login commands. */
+  publicUrl: string;
+  tokenTtlSeconds: number;
+  apiTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  anonymousPull: boolean;
+  orgQuota: number;
+  secretKey: string;
+}

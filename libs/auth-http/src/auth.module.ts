@@ -1,0 +1,117 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import {
+  AccountService,
+  AUDIT_LOG,
+  AuditLog,
+  AUTH_SETTINGS,
+  AuthSettings,
+  Clock,
+  CLOCK,
+  CredentialVerifier,
+  IDENTITY_STORE,
+  IdentityStore,
+  LOGIN_RATE_LIMITER,
+  LoginRateLimiter,
+  SigningKeyRing,
+  systemClock,
+  TokenIssuer,
+} from '@wharf/auth-core';
+import type { WharfConfig } from '@wharf/config';
+import { PG_POOL, PgAuditLog, PgIdentityStore } from '@wharf/database';
+import { SecretBox } from '@wharf/identity';
+import { AccessKeysController, AuthController } from './auth.controller';
+import { JwtAuthGuard, JwtStrategy } from './jwt.strategy';
+import { RedisLoginRateLimiter } from './redis-login-rate-limiter';
+import { TokenController } from './token.controller';
+
+export const REDIS = Symbol('REDIS');
+const AUTH_MODULE_OPTIONS = Symbol('AUTH_MODULE_OPTIONS');
+
+export interface AuthModuleOptions {
+  config: WharfConfig & { redisUrl: string; secretKey: string };
+  /** Injectable clock (tests move it instead of sleeping). */
+  clock?: Clock;
+  /** Called once with the generated administrator password, when one had to be generated. */
+  onAdminPassword?: (username: string, password: string) => void;
+}
+
+/**
+ * The `auth` service: token endpoint, JWKS, API sign-in, temporary logins and access keys, and
+ * the passport-jwt strategy other services' API modules reuse (export JwtAuthGuard). Needs
+ * DatabaseModule for the pool. On start it creates the system administrator when none exists.
+ */
+@Module({})
+export class AuthModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    private readonly accounts: AccountService,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(AUTH_MODULE_OPTIONS) private readonly options: AuthModuleOptions,
+  ) {}
+
+  static forRoot(options: AuthModuleOptions): DynamicModule {
+    const c = options.config;
+    const settings: AuthSettings = {
+      region: c.region,
+      service: c.tokenService,
+      issuer: c.tokenIssuer,
+      publicUrl: c.publicUrl,
+      tokenTtlSeconds: c.tokenTtlSeconds,
+      apiTokenTtlSeconds: 3600,
+      refreshTokenTtlSeconds: 30 * 24 * 3600,
+      anonymousPull: c.anonymousPull,
+      orgQuota: c.orgQuota,
+      secretKey: c.secretKey,
+    };
+    return {
+      module: AuthModule,
+      imports: [PassportModule],
+      controllers: [TokenController, AuthController, AccessKeysController],
+      providers: [
+        { provide: AUTH_MODULE_OPTIONS, useValue: options },
+        { provide: AUTH_SETTINGS, useValue: settings },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: SecretBox, useValue: new SecretBox(c.secretKey) },
+        { provide: REDIS, useFactory: () => new Redis(c.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) },
+        { provide: IDENTITY_STORE, useFactory: (pool: Pool) => new PgIdentityStore(pool), inject: [PG_POOL] },
+        { provide: AUDIT_LOG, useFactory: (pool: Pool) => new PgAuditLog(pool), inject: [PG_POOL] },
+        { provide: LOGIN_RATE_LIMITER, useFactory: (redis: Redis) => new RedisLoginRateLimiter(redis, c.loginMaxFailures), inject: [REDIS] },
+        {
+          provide: SigningKeyRing,
+          useFactory: (s: IdentityStore, box: SecretBox, clock: Clock) => new SigningKeyRing(s, box, clock),
+          inject: [IDENTITY_STORE, SecretBox, CLOCK],
+        },
+        {
+          provide: CredentialVerifier,
+          useFactory: (s: IdentityStore, a: AuditLog, l: LoginRateLimiter, box: SecretBox, clock: Clock) => new CredentialVerifier(s, a, l, box, clock, settings),
+          inject: [IDENTITY_STORE, AUDIT_LOG, LOGIN_RATE_LIMITER, SecretBox, CLOCK],
+        },
+        {
+          provide: TokenIssuer,
+          useFactory: (s: IdentityStore, k: SigningKeyRing, v: CredentialVerifier, a: AuditLog, clock: Clock) => new TokenIssuer(s, k, v, a, clock, settings),
+          inject: [IDENTITY_STORE, SigningKeyRing, CredentialVerifier, AUDIT_LOG, CLOCK],
+        },
+        {
+          provide: AccountService,
+          useFactory: (s: IdentityStore, a: AuditLog, box: SecretBox, clock: Clock) => new AccountService(s, a, box, clock, settings),
+          inject: [IDENTITY_STORE, AUDIT_LOG, SecretBox, CLOCK],
+        },
+        JwtStrategy,
+        JwtAuthGuard,
+      ],
+      exports: [JwtAuthGuard, SigningKeyRing, TokenIssuer, AccountService, IDENTITY_STORE, AUDIT_LOG],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    const { config, onAdminPassword } = this.options;
+    const result = await this.accounts.bootstrapAdmin(config.adminUser, config.adminPassword);
+    if (result.generatedPassword) onAdminPassword?.(config.adminUser, result.generatedPassword);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

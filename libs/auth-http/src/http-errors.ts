@@ -1,0 +1,64 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { Response } from 'express';
+import { NotFoundError, ValidationError } from '@wharf/auth-core';
+import { OciError, serialiseError } from '@wharf/oci-errors';
+
+/** Token endpoint errors in the Docker/OCI envelope, which docker, podman and containerd print. */
+@Catch()
+export class DockerErrorFilter implements ExceptionFilter {
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const e = serialiseError(err instanceof HttpException ? new OciError(err.getStatus() === 401 ? 'UNAUTHORIZED' : 'DENIED', err.message) : err);
+    res.status(e.status).set(e.headers).send(e.body);
+  }
+}
+
+const API_STATUS: Record<string, number> = { UNAUTHORIZED: 401, DENIED: 403, TOOMANYREQUESTS: 429 };
+
+/** Management API errors: `{"error": {"code", "message", "field"?}}` (SPEC §12). */
+@Catch()
+export class ApiErrorFilter implements ExceptionFilter {
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    let status = 500;
+    let body: { code: string; message: string; field?: string } = { code: 'INTERNAL_ERROR', message: 'internal server error' };
+    if (err instanceof ValidationError) {
+      status = 400;
+      body = { code: 'INVALID_ARGUMENT', message: err.message, field: err.field };
+    } else if (err instanceof NotFoundError) {
+      status = 404;
+      body = { code: 'NOT_FOUND', message: err.message };
+    } else if (err instanceof OciError) {
+      status = API_STATUS[err.code] ?? err.status;
+      body = { code: err.code, message: err.message };
+      if (err.headers) res.set(err.headers);
+    } else if (err instanceof HttpException) {
+      status = err.getStatus();
+      body = { code: status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR', message: err.message };
+    } else {
+      process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'api request failed', error: String((err as Error)?.stack ?? err) })}\n`);
+    }
+    res.status(status).json({ error: body });
+  }
+}
+
+/** Reads a JSON body as an object with only the allowed fields, naming the first unknown one. */
+export function bodyObject(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (body === undefined || body === null || body === '') return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('body', 'request body must be a JSON object');
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) throw new ValidationError(key, `unknown field "${key}" (allowed: ${allowed.join(', ') || 'none'})`);
+  }
+  return body as Record<string, unknown>;
+}
+
+export function stringField(body: Record<string, unknown>, field: string, options: { required?: boolean; max?: number } = {}): string | undefined {
+  const v = body[field];
+  if (v === undefined) {
+    if (options.required) throw new ValidationError(field, `${field} is required`);
+    return undefined;
+  }
+  if (typeof v !== 'string') throw new ValidationError(field, `${field} must be a string`);
+  if (options.max !== undefined && v.length > options.max) throw new ValidationError(field, `${field} must be at most ${options.max} characters`);
+  return v;
+}

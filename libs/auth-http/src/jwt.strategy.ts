@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuthGuard, PassportStrategy } from '@nestjs/passport';
+import jwt from 'jsonwebtoken';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { API_AUDIENCE, AUTH_SETTINGS, AuthSettings, SigningKeyRing } from '@wharf/auth-core';
+
+export interface ApiUser {
+  userId: string;
+  username: string;
+}
+
+/**
+ * passport-jwt strategy for the management API and console: bearer tokens from
+ * `POST /api/v1/auth/login`, verified with the shared signing keys (by `kid`), audience `wharf-api`.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(keys: SigningKeyRing, @Inject(AUTH_SETTINGS) settings: AuthSettings) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      algorithms: ['RS256'],
+      audience: API_AUDIENCE,
+      issuer: settings.issuer,
+      secretOrKeyProvider: (_req: unknown, rawJwt: string, done: (err: unknown, key?: string) => void) => {
+        const kid = jwt.decode(rawJwt, { complete: true })?.header.kid;
+        if (!kid) return done(new Error('token has no kid'));
+        keys.publicKey(kid).then(
+          (key) => (key ? done(null, key.export({ format: 'pem', type: 'spki' }) as string) : done(new Error('unknown signing key'))),
+          (err) => done(err),
+        );
+      },
+    });
+  }
+
+  validate(payload: { sub: string; wharf?: { typ?: string; uid?: string } }): ApiUser | false {
+    if (payload.wharf?.typ !== 'api' || !payload.wharf.uid) return false;
+    return { userId: payload.wharf.uid, username: payload.sub };
+  }
+}
+
+/** Guard for every management API route that needs a signed-in user. */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {}

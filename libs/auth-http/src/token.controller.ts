@@ -1,0 +1,74 @@
+import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, UseFilters } from '@nestjs/common';
+import type { Request } from 'express';
+import { Authenticated, CredentialVerifier, IssuedToken, SigningKeyRing, TokenIssuer } from '@wharf/auth-core';
+import { OciError } from '@wharf/oci-errors';
+import { DockerErrorFilter } from './http-errors';
+
+/** Client address for rate limiting and the audit log. */
+export function clientAddress(req: Request): string | null {
+  return req.ip ?? req.socket.remoteAddress ?? null;
+}
+
+function basicCredentials(req: Request): { username: string; password: string } | null {
+  const header = req.headers.authorization;
+  if (!header?.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new OciError('UNAUTHORIZED', 'malformed Basic credentials');
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+/**
+ * The Docker token endpoint (distribution "token authentication specification" and its OAuth2
+ * variant), plus the JWKS the registry verifies tokens with.
+ */
+@Controller('token')
+@UseFilters(DockerErrorFilter)
+export class TokenController {
+  constructor(
+    private readonly verifier: CredentialVerifier,
+    private readonly issuer: TokenIssuer,
+    private readonly keys: SigningKeyRing,
+  ) {}
+
+  @Get()
+  @Header('cache-control', 'no-store')
+  async get(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<IssuedToken> {
+    const creds = basicCredentials(req);
+    const who = creds ? await this.verifier.authenticate(creds.username, creds.password, clientAddress(req)) : null;
+    return this.issuer.issue(who, query['service'] === undefined ? null : String(query['service']), list(query['scope']), {
+      offline: query['offline_token'] === 'true',
+      clientAddress: clientAddress(req),
+    });
+  }
+
+  /** OAuth2: `grant_type=password` (containerd tries it first) or `grant_type=refresh_token`. */
+  @Post()
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  async post(@Req() req: Request, @Body() body: Record<string, unknown>): Promise<IssuedToken> {
+    const grant = String(body?.['grant_type'] ?? '');
+    let who: Authenticated;
+    if (grant === 'password') {
+      who = await this.verifier.authenticate(String(body['username'] ?? ''), String(body['password'] ?? ''), clientAddress(req));
+    } else if (grant === 'refresh_token') {
+      who = await this.issuer.fromRefreshToken(String(body['refresh_token'] ?? ''));
+    } else {
+      throw new OciError('UNSUPPORTED', `grant_type "${grant.slice(0, 40)}" is not supported (use password or refresh_token)`);
+    }
+    const scopes = String(body['scope'] ?? '').split(' ').filter(Boolean);
+    const token = await this.issuer.issue(who, body['service'] === undefined ? null : String(body['service']), scopes, {
+      offline: body['access_type'] === 'offline' || grant === 'refresh_token',
+      clientAddress: clientAddress(req),
+    });
+    return grant === 'refresh_token' ? { ...token, refresh_token: String(body['refresh_token']) } : token;
+  }
+
+  @Get('jwks.json')
+  @Header('cache-control', 'public, max-age=60')
+  jwks(): Promise<{ keys: Record<string, unknown>[] }> {
+    return this.keys.jwks();
+  }
+}

@@ -1,0 +1,127 @@
+import { createPublicKey, KeyObject } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import jwt from 'jsonwebtoken';
+import { OciError } from '@wharf/oci-errors';
+import type { CatalogViewer } from '@wharf/registry-core';
+import { AccessControl, AccessRequest, Principal } from './access-control.port';
+
+export interface TokenAuthSettings {
+  /** `<public url>/token` */
+  realm: string;
+  service: string;
+  issuer: string;
+  jwksUrl: string;
+}
+
+interface AccessEntry {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+interface RegistryClaims extends jwt.JwtPayload {
+  access?: AccessEntry[];
+  wharf?: { uid?: string; acct?: string; own?: boolean; adm?: boolean; robotOrg?: string };
+}
+
+/**
+ * Verification keys from the auth service's JWKS, cached in memory: a token verification never
+ * calls out, except once when a token names a `kid` not seen yet (key rotation), at most every
+ * `minRefreshMs`.
+ */
+export class JwksKeyCache {
+  private keys = new Map<string, KeyObject>();
+  private lastFetch = 0;
+  private inflight: Promise<void> | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly minRefreshMs = 5_000,
+  ) {}
+
+  async get(kid: string): Promise<KeyObject | null> {
+    const known = this.keys.get(kid);
+    if (known) return known;
+    if (Date.now() - this.lastFetch >= this.minRefreshMs) await this.refresh();
+    return this.keys.get(kid) ?? null;
+  }
+
+  private refresh(): Promise<void> {
+    this.inflight ??= (async () => {
+      try {
+        const res = await fetch(this.url, { signal: AbortSignal.timeout(5_000) });
+        if (!res.ok) throw new Error(`JWKS ${this.url} answered ${res.status}`);
+        const body = (await res.json()) as { keys?: (Record<string, unknown> & { kid?: string })[] };
+        const next = new Map<string, KeyObject>();
+        for (const jwk of body.keys ?? []) {
+          if (typeof jwk.kid === 'string') next.set(jwk.kid, createPublicKey({ key: jwk as never, format: 'jwk' }));
+        }
+        this.keys = next;
+      } finally {
+        this.lastFetch = Date.now();
+        this.inflight = null;
+      }
+    })();
+    return this.inflight;
+  }
+}
+
+/**
+ * Docker token authentication on the registry: every request needs a Bearer JWT from the auth
+ * service whose `access` claim covers the route's scope. Anything else is 401 with the
+ * `WWW-Authenticate` challenge that sends the client to the token endpoint.
+ */
+export class TokenAccessControl implements AccessControl {
+  constructor(
+    private readonly keys: JwksKeyCache,
+    private readonly settings: TokenAuthSettings,
+  ) {}
+
+  async authorize(req: IncomingMessage, need: AccessRequest): Promise<Principal> {
+    const header = req.headers.authorization;
+    if (!header || !header.startsWith('Bearer ')) throw this.challenge(need, null, 'authentication required');
+    const claims = await this.verify(header.slice(7).trim(), need);
+    if (need.catalog) {
+      if (!claims.access?.some((a) => a.type === 'registry' && a.name === 'catalog' && a.actions.includes('*'))) {
+        throw this.challenge(need, 'insufficient_scope', 'token does not grant registry:catalog:*');
+      }
+    } else if (need.repository) {
+      const entry = claims.access?.find((a) => a.type === 'repository' && a.name === need.repository);
+      const missing = need.actions.filter((a) => !entry?.actions.includes(a));
+      if (missing.length > 0) {
+        throw this.challenge(need, 'insufficient_scope', `token does not grant ${missing.join(', ')} on ${need.repository}`);
+      }
+    }
+    return { subject: claims.sub || null, claims };
+  }
+
+  async canPull(_req: IncomingMessage, principal: Principal, repository: string): Promise<boolean> {
+    const claims = principal.claims as RegistryClaims | undefined;
+    return !!claims?.access?.some((a) => a.type === 'repository' && a.name === repository && a.actions.includes('pull'));
+  }
+
+  catalogViewer(principal: Principal): CatalogViewer | null {
+    const w = (principal.claims as RegistryClaims | undefined)?.wharf;
+    if (w?.adm) return null;
+    return { userId: w?.uid ?? null, accountId: w?.acct ?? null, ownerOfAccount: w?.own === true, robotOrganization: w?.robotOrg ?? null };
+  }
+
+  private async verify(token: string, need: AccessRequest): Promise<RegistryClaims> {
+    const kid = jwt.decode(token, { complete: true })?.header.kid;
+    const key = typeof kid === 'string' ? await this.keys.get(kid) : null;
+    if (!key) throw this.challenge(need, 'invalid_token', 'token is signed by an unknown key');
+    try {
+      return jwt.verify(token, key, { algorithms: ['RS256', 'ES256'], audience: this.settings.service, issuer: this.settings.issuer }) as RegistryClaims;
+    } catch (err) {
+      throw this.challenge(need, 'invalid_token', `invalid token: ${(err as Error).message}`);
+    }
+  }
+
+  private challenge(need: AccessRequest, error: string | null, message: string): OciError {
+    let value = `Bearer realm="${this.settings.realm}",service="${this.settings.service}"`;
+    if (need.catalog) value += `,scope="registry:catalog:*"`;
+    else if (need.repository) value += `,scope="repository:${need.repository}:${need.actions.join(',')}"`;
+    if (error) value += `,error="${error}"`;
+    return new OciError('UNAUTHORIZED', message, undefined, { 'www-authenticate': value });
+  }
+}
