@@ -26,8 +26,9 @@ interface RegistryClaims extends jwt.JwtPayload {
 
 /**
  * Verification keys from the auth service's JWKS, cached in memory: a token verification never
- * calls out, except once when a token names a `kid` not seen yet (key rotation), at most every
- * `minRefreshMs`.
+ * calls out, except when a token names a `kid` not seen yet (key rotation). Such refreshes are
+ * coalesced and spaced at least `minRefreshMs` apart: a request with a new kid waits for the
+ * next allowed refresh, so made-up kids cannot turn into a flood of JWKS fetches.
  */
 export class JwksKeyCache {
   private keys = new Map<string, KeyObject>();
@@ -36,18 +37,21 @@ export class JwksKeyCache {
 
   constructor(
     private readonly url: string,
-    private readonly minRefreshMs = 5_000,
+    private readonly minRefreshMs = 1_000,
   ) {}
 
   async get(kid: string): Promise<KeyObject | null> {
     const known = this.keys.get(kid);
     if (known) return known;
-    if (Date.now() - this.lastFetch >= this.minRefreshMs) await this.refresh();
+    const wait = this.lastFetch + this.minRefreshMs - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (!this.keys.has(kid)) await this.refresh();
     return this.keys.get(kid) ?? null;
   }
 
   private refresh(): Promise<void> {
-    this.inflight ??= (async () => {
+    if (this.inflight) return this.inflight;
+    this.inflight = (async () => {
       try {
         const res = await fetch(this.url, { signal: AbortSignal.timeout(5_000) });
         if (!res.ok) throw new Error(`JWKS ${this.url} answered ${res.status}`);

@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Pool } from 'pg';
+import { AccountService, Clock, IDENTITY_STORE, IdentityStore, SigningKeyRing } from '@wharf/auth-core';
+import { AuthModule } from '@wharf/auth-http';
+import { loadConfig } from '@wharf/config';
+import { DatabaseModule, HealthController, PG_POOL } from '@wharf/database';
+import { listenFront, RegistryModule } from '@wharf/registry-http';
+import { freePort } from './test-registry';
+
+/** A clock tests can move forward instead of sleeping. */
+export class MovableClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export interface TestServer {
+  url: string;
+  host: string;
+  app: INestApplication;
+  clock: MovableClock;
+  pool: Pool;
+  accounts: AccountService;
+  store: IdentityStore;
+  keys: SigningKeyRing;
+  close(): Promise<void>;
+}
+
+/**
+ * Registry + auth in this process with Docker token auth on (as `npm start` runs them), over the
+ * suite's Postgres and Redis, with a movable clock for the auth side.
+ */
+export async function startTestServer(databaseUrl: string, redisUrl: string, env: Record<string, string> = {}): Promise<TestServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(process.env['WHARF_TEST_WORKDIR'] ?? '/tmp', 'server-'));
+  const config = loadConfig({
+    WHARF_PORT: String(port),
+    WHARF_DATA_DIR: dataDir,
+    WHARF_FS_FSYNC: 'false',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    WHARF_SECRET_KEY: 'test-secret-key-test-secret-key-0123456789',
+    WHARF_ADMIN_PASSWORD: 'admin-password',
+    ...env,
+  });
+  const clock = new MovableClock();
+  @Module({
+    imports: [
+      DatabaseModule.forRoot(databaseUrl),
+      AuthModule.forRoot({ config: { ...config, redisUrl, secretKey: config.secretKey as string }, clock }),
+      RegistryModule.forRoot(config),
+    ],
+    controllers: [HealthController],
+  })
+  class TestServerModule {}
+  const app = await NestFactory.create(TestServerModule, { logger: ['error'] });
+  const front = await listenFront(app, '127.0.0.1', port);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    app,
+    clock,
+    pool: app.get(PG_POOL),
+    accounts: app.get(AccountService),
+    store: app.get(IDENTITY_STORE),
+    keys: app.get(SigningKeyRing),
+    close: front.close,
+  };
+}
