@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -8,10 +8,11 @@ export interface RunResult {
 }
 
 /** Runs a command, throwing with its output when it fails (so a test shows why). */
-export function run(cmd: string, args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): RunResult {
+export function run(cmd: string, args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; input?: string } = {}): RunResult {
   const r = spawnSync(cmd, args, {
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
+    input: options.input,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 300_000,
     maxBuffer: 64 * 1024 * 1024,
@@ -19,6 +20,31 @@ export function run(cmd: string, args: string[], options: { env?: Record<string,
   if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return { stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * `run` without blocking the event loop: needed whenever the server under test lives in this
+ * process (a synchronous child would wait forever for a server that cannot answer).
+ */
+export function runAsync(cmd: string, args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    });
+    child.stdin.end(options.input ?? '');
+  });
 }
 
 /** Whether a command exists on PATH. */

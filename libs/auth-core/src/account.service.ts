@@ -109,11 +109,9 @@ export class AccountService {
    * Returns the generated password when one had to be made up, so it can be printed once.
    */
   async bootstrapAdmin(username: string, password: string | undefined): Promise<{ created: boolean; generatedPassword?: string }> {
-    if ((await this.store.countAdmins()) > 0) return { created: false };
     const actual = password ?? randomToken('', 18);
-    const accountId = randomUUID();
-    await this.store.createAccount({ id: accountId, name: 'system' });
-    await this.store.createUser({ id: randomUUID(), accountId, username, passwordHash: await hashPassword(actual), role: 'owner', isAdmin: true });
+    const created = await this.store.createAdminIfNone({ accountId: randomUUID(), userId: randomUUID(), username, passwordHash: await hashPassword(actual) });
+    if (!created) return { created: false };
     return password ? { created: true } : { created: true, generatedPassword: actual };
   }
 

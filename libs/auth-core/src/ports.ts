@@ -63,7 +63,8 @@ export interface IdentityStore {
   createAccount(input: { id: string; name: string; orgQuota?: number | null }): Promise<void>;
   createUser(input: { id: string; accountId: string; username: string; passwordHash: string; role: 'owner' | 'member'; isAdmin?: boolean }): Promise<void>;
   setUserEnabled(userId: string, enabled: boolean): Promise<void>;
-  countAdmins(): Promise<number>;
+  /** Creates the `system` account and an administrator in it unless any administrator exists (race-safe). */
+  createAdminIfNone(input: { accountId: string; userId: string; username: string; passwordHash: string }): Promise<boolean>;
 
   addTemporaryToken(tokenHash: string, userId: string, expiresAt: Date): Promise<void>;
   findTemporaryToken(tokenHash: string): Promise<{ userId: string; expiresAt: Date } | null>;

@@ -50,17 +50,20 @@ export class TokenIssuer {
       throw new OciError('DENIED', `unknown service "${service.slice(0, 100)}"; this token service issues tokens for "${this.settings.service}"`);
     }
     const principal: Principal = who?.principal ?? { kind: 'anonymous' };
-    const access: AccessEntry[] = [];
+    // Clients may name one repository in several scopes (containerd asks pull and pull,push): merge them.
+    const requested = new Map<string, RegistryAction[]>();
+    let catalog = false;
     for (const raw of scopes) {
       const scope = parseScope(raw);
       if (!scope) continue;
-      if (scope.type === 'catalog') {
-        if (principal.kind !== 'anonymous') access.push({ type: 'registry', name: 'catalog', actions: ['*'] });
-        continue;
-      }
-      const granted = await this.grant(principal, scope.name, scope.actions, options.clientAddress);
-      access.push({ type: 'repository', name: scope.name, actions: granted });
+      if (scope.type === 'catalog') catalog = true;
+      else requested.set(scope.name, [...new Set([...(requested.get(scope.name) ?? []), ...scope.actions])]);
     }
+    const access: AccessEntry[] = [];
+    for (const [name, actions] of requested) {
+      access.push({ type: 'repository', name, actions: await this.grant(principal, name, actions, options.clientAddress) });
+    }
+    if (catalog && principal.kind !== 'anonymous') access.push({ type: 'registry', name: 'catalog', actions: ['*'] });
     const now = this.clock.now();
     const issuedAt = Math.floor(now.getTime() / 1000);
     const token = await this.sign(

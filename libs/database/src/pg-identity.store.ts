@@ -70,9 +70,33 @@ export class PgIdentityStore implements IdentityStore {
     await this.pool.query('UPDATE users SET enabled = $2 WHERE id = $1', [userId, enabled]);
   }
 
-  async countAdmins(): Promise<number> {
-    const res = await this.pool.query('SELECT count(*)::int AS n FROM users WHERE is_admin');
-    return res.rows[0].n as number;
+  async createAdminIfNone(input: { accountId: string; userId: string; username: string; passwordHash: string }): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Several replicas may start at once: one creates the administrator, the others see it.
+      await client.query('SELECT pg_advisory_xact_lock(727002)');
+      const admins = await client.query('SELECT 1 FROM users WHERE is_admin LIMIT 1');
+      if (admins.rowCount) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      await client.query(`INSERT INTO accounts (id, name) VALUES ($1, 'system') ON CONFLICT (name) DO NOTHING`, [input.accountId]);
+      const account = await client.query(`SELECT id FROM accounts WHERE name = 'system'`);
+      await client.query(`INSERT INTO users (id, account_id, username, password_hash, role, is_admin) VALUES ($1, $2, $3, $4, 'owner', true)`, [
+        input.userId,
+        account.rows[0].id,
+        input.username,
+        input.passwordHash,
+      ]);
+      await client.query('COMMIT');
+      return true;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async addTemporaryToken(tokenHash: string, userId: string, expiresAt: Date): Promise<void> {

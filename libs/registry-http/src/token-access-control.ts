@@ -90,8 +90,8 @@ export class TokenAccessControl implements AccessControl {
         throw this.challenge(need, 'insufficient_scope', 'token does not grant registry:catalog:*');
       }
     } else if (need.repository) {
-      const entry = claims.access?.find((a) => a.type === 'repository' && a.name === need.repository);
-      const missing = need.actions.filter((a) => !entry?.actions.includes(a));
+      const granted = new Set(claims.access?.filter((a) => a.type === 'repository' && a.name === need.repository).flatMap((a) => a.actions));
+      const missing = need.actions.filter((a) => !granted.has(a));
       if (missing.length > 0) {
         throw this.challenge(need, 'insufficient_scope', `token does not grant ${missing.join(', ')} on ${need.repository}`);
       }
