@@ -10,6 +10,7 @@ import {
   sha256Hex,
   verifyPassword,
 } from '@wharf/identity';
+import { TtlCache } from '@wharf/util';
 import { AuditLog, AuthSettings, Clock, IdentityStore, LoginRateLimiter, UserRecord } from './ports';
 
 export type CredentialKind = 'password' | 'temporary' | 'access-key' | 'robot';
@@ -28,6 +29,13 @@ class LoginRefused extends Error {}
  * (429 TOOMANYREQUESTS with Retry-After) and every attempt is audited.
  */
 export class CredentialVerifier {
+  /**
+   * Passwords verified recently, keyed by a SHA-256 of username, password and the stored hash (so
+   * a password change invalidates the entry): clients ask for a token per scope, and scrypt's
+   * ~50 ms per check would otherwise dominate every push. Kept in memory only, 5 minutes.
+   */
+  private readonly recentPasswords = new TtlCache<true>(5 * 60_000, 10_000);
+
   constructor(
     private readonly store: IdentityStore,
     private readonly audit: AuditLog,
@@ -97,9 +105,17 @@ export class CredentialVerifier {
       return this.temporary(user, password);
     }
     const user = await this.store.findUserByUsername(username);
-    if (!user || !(await verifyPassword(password, user.passwordHash))) throw new LoginRefused('invalid username or password');
+    if (!user || !(await this.checkPassword(user, password))) throw new LoginRefused('invalid username or password');
     if (!user.enabled) throw new LoginRefused(`user ${username} is disabled`);
     return { principal: userPrincipal(user), credential: { kind: 'password', id: user.id } };
+  }
+
+  private async checkPassword(user: UserRecord, password: string): Promise<boolean> {
+    const key = sha256Hex(`${user.username}\u0000${password}\u0000${user.passwordHash}`);
+    if (this.recentPasswords.get(key)) return true;
+    const ok = await verifyPassword(password, user.passwordHash);
+    if (ok) this.recentPasswords.set(key, true);
+    return ok;
   }
 
   private async enabledUser(username: string): Promise<UserRecord> {

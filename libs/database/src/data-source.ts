@@ -36,7 +36,7 @@ export async function migrate(url: string): Promise<string[]> {
 }
 
 /** The pool the hot paths use directly (named prepared statements). */
-export function createPool(url: string, max = 10): Pool {
+export function createPool(url: string, max = 20): Pool {
   const pool = new Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   // An idle connection can be cut (database restart, shutdown): the pool replaces it on next
   // use; without a listener the error would crash the process.

@@ -152,41 +152,47 @@ export class PgRegistryStore implements RegistryStore {
     return references.filter((r) => !(r.kind === 'manifest' ? presentManifests : presentBlobs).has(r.digest));
   }
 
+  /**
+   * One statement (one round trip, atomic): manifest, its references and the tag. The tag's
+   * foreign key is checked at the end of the statement, when the manifest row exists. A
+   * repository that does not exist yet (a manifest with no blobs, e.g. an empty index) is
+   * created and the statement retried.
+   */
   async putManifest(m: NewManifest): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const id = await this.repositoryId(client, m.repository);
-      const inserted = await client.query({
-        name: 'manifest-insert',
-        text: `INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-        values: [id, m.digest, m.mediaType, m.artifactType, m.payload.length, m.payload, m.subjectDigest, m.annotations],
+    const values = [
+      m.repository,
+      m.digest,
+      m.mediaType,
+      m.artifactType,
+      m.payload.length,
+      m.payload,
+      m.subjectDigest,
+      m.annotations,
+      m.references.map((r) => r.digest),
+      m.references.map((r) => r.kind),
+      m.tag,
+    ];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = await this.pool.query({
+        name: 'manifest-put',
+        text: `WITH repo AS (SELECT id FROM repositories WHERE name = $1),
+               ins AS (
+                 INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations)
+                 SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM repo ON CONFLICT DO NOTHING RETURNING repository_id),
+               refs AS (
+                 INSERT INTO manifest_references (repository_id, manifest_digest, child_digest, kind)
+                 SELECT ins.repository_id, $2, c, k FROM ins, unnest($9::text[], $10::text[]) AS t(c, k) ON CONFLICT DO NOTHING),
+               tag AS (
+                 INSERT INTO tags (repository_id, name, manifest_digest)
+                 SELECT id, $11, $2 FROM repo WHERE $11::text IS NOT NULL
+                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = EXCLUDED.manifest_digest, updated_at = now())
+               SELECT id FROM repo`,
+        values,
       });
-      if (inserted.rowCount && m.references.length > 0) {
-        await client.query({
-          name: 'manifest-refs',
-          text: `INSERT INTO manifest_references (repository_id, manifest_digest, child_digest, kind)
-                 SELECT $1, $2, c, k FROM unnest($3::text[], $4::text[]) AS t(c, k) ON CONFLICT DO NOTHING`,
-          values: [id, m.digest, m.references.map((r) => r.digest), m.references.map((r) => r.kind)],
-        });
-      }
-      if (m.tag !== null) {
-        await client.query({
-          name: 'tag-upsert',
-          text: `INSERT INTO tags (repository_id, name, manifest_digest) VALUES ($1, $2, $3)
-                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = EXCLUDED.manifest_digest, updated_at = now()`,
-          values: [id, m.tag, m.digest],
-        });
-      }
-      await client.query({ name: 'repo-touch', text: 'UPDATE repositories SET updated_at = now() WHERE id = $1', values: [id] });
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
+      if (res.rowCount) return;
+      await this.ensureRepository(m.repository);
     }
+    throw new Error(`repository ${m.repository} could not be created`);
   }
 
   async findManifest(repository: string, digest: string): Promise<ManifestRecord | null> {

@@ -4,3 +4,4 @@ export * from './storage-layout';
 export * from './blob.service';
 export * from './upload.service';
 export * from './manifest.service';
+export * from './caching-registry.store';

@@ -5,6 +5,7 @@ import type { WharfConfig } from '@wharf/config';
 import { PG_POOL, PgRegistryStore } from '@wharf/database';
 import {
   BlobService,
+  CachingRegistryStore,
   ManifestService,
   REGISTRY_LIMITS,
   REGISTRY_STORE,
@@ -42,7 +43,12 @@ export class RegistryModule {
       module: RegistryModule,
       providers: [
         { provide: STORAGE_DRIVER, useFactory: () => createStorageDriver(config) },
-        { provide: REGISTRY_STORE, useFactory: (pool: Pool) => new PgRegistryStore(pool), inject: [PG_POOL] },
+        {
+          provide: REGISTRY_STORE,
+          useFactory: (pool: Pool) =>
+            new CachingRegistryStore(new PgRegistryStore(pool), { tagTtlMs: 1_000, contentTtlMs: 10_000, capacity: 50_000 }),
+          inject: [PG_POOL],
+        },
         {
           provide: REGISTRY_LIMITS,
           useValue: {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { OciError } from '@wharf/oci-errors';
 import type { CatalogViewer } from '@wharf/registry-core';
+import { TtlCache } from '@wharf/util';
 import { AccessControl, AccessRequest, Principal } from './access-control.port';
 
 export interface TokenAuthSettings {
@@ -76,6 +77,9 @@ export class JwksKeyCache {
  * `WWW-Authenticate` challenge that sends the client to the token endpoint.
  */
 export class TokenAccessControl implements AccessControl {
+  /** Verified tokens by their text: clients reuse one token for many requests. */
+  private readonly verified = new TtlCache<RegistryClaims>(60_000, 10_000);
+
   constructor(
     private readonly keys: JwksKeyCache,
     private readonly settings: TokenAuthSettings,
@@ -111,11 +115,15 @@ export class TokenAccessControl implements AccessControl {
   }
 
   private async verify(token: string, need: AccessRequest): Promise<RegistryClaims> {
+    const cached = this.verified.get(token);
+    if (cached && (cached.exp ?? 0) * 1000 > Date.now()) return cached;
     const kid = jwt.decode(token, { complete: true })?.header.kid;
     const key = typeof kid === 'string' ? await this.keys.get(kid) : null;
     if (!key) throw this.challenge(need, 'invalid_token', 'token is signed by an unknown key');
     try {
-      return jwt.verify(token, key, { algorithms: ['RS256', 'ES256'], audience: this.settings.service, issuer: this.settings.issuer }) as RegistryClaims;
+      const claims = jwt.verify(token, key, { algorithms: ['RS256', 'ES256'], audience: this.settings.service, issuer: this.settings.issuer }) as RegistryClaims;
+      this.verified.set(token, claims);
+      return claims;
     } catch (err) {
       throw this.challenge(need, 'invalid_token', `invalid token: ${(err as Error).message}`);
     }
