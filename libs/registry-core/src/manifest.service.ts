@@ -40,7 +40,8 @@ export class ManifestService {
     }
     const parsed = parseManifest(body, contentType);
     if (!parsed.ok) throw new OciError('MANIFEST_INVALID', parsed.problem);
-    await this.checkReferences(repository, parsed.value);
+    // Re-tagging a manifest the repository already has needs no reference check: it passed one.
+    if (!(await this.store.findManifest(repository, digest))) await this.checkReferences(repository, parsed.value);
     await this.store.putManifest({
       repository,
       digest,
