@@ -111,7 +111,8 @@ export class UploadService {
     const path = StorageLayout.upload(id);
     try {
       const hashing = this.meter(createHash(expected.algorithm), 0).from(body);
-      const size = await this.storage.write(path, hashing);
+      // Not durable yet: `commit` moves the verified bytes into place durably (one sync per blob).
+      const size = await this.storage.write(path, hashing, { durable: false });
       const actual = (hashing.takeHash() as Hash).digest('hex');
       if (contentLength !== null && size !== contentLength) {
         throw new OciError('SIZE_INVALID', `received ${size} bytes but Content-Length said ${contentLength}`);
@@ -159,7 +160,7 @@ export class UploadService {
     const cached = this.hashes.take(id, size);
     const hash: Hash | null = cached ?? (size === 0 ? createHash('sha256') : null);
     const metered = this.meter(hash, size).from(body);
-    const newSize = await this.storage.write(StorageLayout.upload(id), metered, { append: true });
+    const newSize = await this.storage.write(StorageLayout.upload(id), metered, { append: true, durable: false });
     if (hash) this.hashes.put(id, newSize, hash);
     return newSize;
   }

@@ -15,6 +15,11 @@ export interface FileInfo {
 export interface WriteOptions {
   /** Append after the existing content (creating the file when missing) instead of replacing it. */
   append?: boolean;
+  /**
+   * False: the bytes may still be in an OS cache when the write resolves (cheaper for data that
+   * is only made visible later by `move`, which always makes what it moves durable). Default true.
+   */
+  durable?: boolean;
 }
 
 export interface RedirectOptions {
@@ -50,7 +55,10 @@ export interface StorageDriver {
   /** Paths of the direct children of directory `path`, sorted. Throws PathNotFoundError when absent. */
   list(path: string): Promise<string[]>;
 
-  /** Moves a file, replacing `dest` when present. Throws PathNotFoundError when `source` is missing. */
+  /**
+   * Moves a file, replacing `dest` when present; when it resolves the moved bytes are durable at
+   * `dest`. Throws PathNotFoundError when `source` is missing.
+   */
   move(source: string, dest: string): Promise<void>;
 
   /** Removes the file or the whole directory tree at `path`. Throws PathNotFoundError when absent. */

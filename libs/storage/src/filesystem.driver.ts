@@ -90,11 +90,12 @@ export class FilesystemDriver implements StorageDriver {
   async write(path: string, source: Readable, options: WriteOptions = {}): Promise<number> {
     const target = this.full(path);
     await fsp.mkdir(dirname(target), { recursive: true });
-    if (options.append) return this.append(target, source);
+    const flush = this.options.fsync && options.durable !== false;
+    if (options.append) return this.append(target, source, flush);
     await fsp.mkdir(this.partial, { recursive: true });
     const temp = join(this.partial, randomUUID());
     try {
-      const out = createWriteStream(temp, { highWaterMark: CHUNK, flush: this.options.fsync });
+      const out = createWriteStream(temp, { highWaterMark: CHUNK, flush });
       await pipeline(source, out);
       const { size } = await fsp.stat(temp);
       await fsp.rename(temp, target);
@@ -105,13 +106,13 @@ export class FilesystemDriver implements StorageDriver {
     }
   }
 
-  private async append(target: string, source: Readable): Promise<number> {
+  private async append(target: string, source: Readable, flush: boolean): Promise<number> {
     const before = await fsp.stat(target).then(
       (s) => s.size,
       () => -1,
     );
     try {
-      const out = createWriteStream(target, { flags: 'a', highWaterMark: CHUNK, flush: this.options.fsync });
+      const out = createWriteStream(target, { flags: 'a', highWaterMark: CHUNK, flush });
       await pipeline(source, out);
       return (await fsp.stat(target)).size;
     } catch (err) {
@@ -138,7 +139,10 @@ export class FilesystemDriver implements StorageDriver {
     const to = this.full(dest);
     await fsp.mkdir(dirname(to), { recursive: true });
     try {
+      // Durable before visible: the data reaches the disk once, here, however it was written.
+      if (this.options.fsync) await syncPath(from);
       await fsp.rename(from, to);
+      if (this.options.fsync) await syncPath(dirname(to));
     } catch (err) {
       throw isNotFound(err) ? new PathNotFoundError(source) : err;
     }
@@ -158,6 +162,15 @@ export class FilesystemDriver implements StorageDriver {
   /** Files are served by the registry itself: there is nothing to redirect to. */
   async redirectUrl(): Promise<string | null> {
     return null;
+  }
+}
+
+async function syncPath(path: string): Promise<void> {
+  const handle = await fsp.open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
