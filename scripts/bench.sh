@@ -85,7 +85,7 @@ digest="sha256:$(sha256sum "$work/1g.bin" | cut -d' ' -f1)"
 tok=$(curl -s -u "admin:$pw" "http://127.0.0.1:$wport/token?service=wharf-registry&scope=repository:bench/big:pull,push" | jq -r .token)
 rss_sampler "$out/wharf-1g-rss-kib" & sampler=$!
 curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $tok" -T "$work/1g.bin" -X POST \
-  "http://127.0.0.1:$wport/v2/bench/big/blobs/uploads/?digest=$digest" >"$work/1g.out"
+  "http://127.0.0.1:$wport/v2/bench/big/blobs/uploads?digest=$digest" >"$work/1g.out"
 kill "$sampler" 2>/dev/null || true
 echo "wharf_1GiB_push=$(cat "$work/1g.out")" >>"$out/wharf-extra.txt"
 echo "wharf_peak_rss_mib_during_1GiB_push=$(awk '{printf "%.0f", $1/1024}' "$out/wharf-1g-rss-kib" 2>/dev/null || echo nan)" >>"$out/wharf-extra.txt"

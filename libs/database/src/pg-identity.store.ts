@@ -33,20 +33,19 @@ function toRobot(r: Record<string, unknown>): RobotRecord {
 export class PgIdentityStore implements IdentityStore {
   constructor(private readonly pool: Pool) {}
 
-  async findUserByUsername(username: string): Promise<UserRecord | null> {
-    const res = await this.pool.query({
-      name: 'user-by-name',
-      text: `SELECT ${USER_COLUMNS} FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.username = $1`,
-      values: [username],
-    });
-    return res.rows[0] ? toUser(res.rows[0]) : null;
+  findUserByUsername(username: string): Promise<UserRecord | null> {
+    return this.findUser('user-by-name', 'u.username', username);
   }
 
-  async findUserById(id: string): Promise<UserRecord | null> {
+  findUserById(id: string): Promise<UserRecord | null> {
+    return this.findUser('user-by-id', 'u.id', id);
+  }
+
+  private async findUser(statement: string, column: 'u.username' | 'u.id', value: string): Promise<UserRecord | null> {
     const res = await this.pool.query({
-      name: 'user-by-id',
-      text: `SELECT ${USER_COLUMNS} FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.id = $1`,
-      values: [id],
+      name: statement,
+      text: `SELECT ${USER_COLUMNS} FROM users u JOIN accounts a ON a.id = u.account_id WHERE ${column} = $1`,
+      values: [value],
     });
     return res.rows[0] ? toUser(res.rows[0]) : null;
   }
