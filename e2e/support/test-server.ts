@@ -8,6 +8,7 @@ import { AccountService, Clock, IDENTITY_STORE, IdentityStore, SigningKeyRing } 
 import { AuthModule } from '@wharf/auth-http';
 import { loadConfig } from '@wharf/config';
 import { DatabaseModule, HealthController, PG_POOL } from '@wharf/database';
+import { OrgModule } from '@wharf/org-http';
 import { listenFront, RegistryModule } from '@wharf/registry-http';
 import { freePort } from './test-registry';
 
@@ -56,6 +57,7 @@ export async function startTestServer(databaseUrl: string, redisUrl: string, env
     imports: [
       DatabaseModule.forRoot(databaseUrl),
       AuthModule.forRoot({ config: { ...config, redisUrl, secretKey: config.secretKey as string }, clock }),
+      OrgModule.forRoot(config),
       RegistryModule.forRoot(config),
     ],
     controllers: [HealthController],

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, AuthModuleOptions } from '@wharf/auth-http';
 import type { WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
+import { OrgModule } from '@wharf/org-http';
 import { RegistryModule } from '@wharf/registry-http';
 
 export type ServerConfig = WharfConfig & { databaseUrl: string; redisUrl: string; secretKey: string };
@@ -12,7 +13,7 @@ export class AppModule {
   static forRoot(config: ServerConfig, auth: Omit<AuthModuleOptions, 'config'> = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config.databaseUrl), AuthModule.forRoot({ config, ...auth }), RegistryModule.forRoot(config)],
+      imports: [DatabaseModule.forRoot(config.databaseUrl), AuthModule.forRoot({ config, ...auth }), OrgModule.forRoot(config), RegistryModule.forRoot(config)],
       controllers: [HealthController],
     };
   }

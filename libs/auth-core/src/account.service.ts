@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OciError } from '@wharf/oci-errors';
 import { hashPassword, newAccessKeyId, newSecretKey, loginKeyOf, randomToken, SecretBox, sha256Hex } from '@wharf/identity';
+import { NotFoundError, ValidationError } from '@wharf/util';
 import { AuditLog, AuthSettings, Clock, IdentityStore, UserRecord } from './ports';
 
 export const TEMPORARY_LOGIN = { minSeconds: 15 * 60, maxSeconds: 24 * 60 * 60, defaultSeconds: 24 * 60 * 60 } as const;
@@ -24,21 +25,6 @@ export interface AccessKeyView {
   enabled: boolean;
   createdAt: string;
   loginUsername: string;
-}
-
-/** A field-level validation problem (the API answers 400 with `field`). */
-export class ValidationError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
-    this.name = 'ValidationError';
-  }
-}
-
-export class NotFoundError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotFoundError';
-  }
 }
 
 /**

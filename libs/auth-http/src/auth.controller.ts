@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import { AccessKeyView, AccountService, CreatedAccessKey, CredentialVerifier, TemporaryLogin, TokenIssuer, ValidationError } from '@wharf/auth-core';
+import { AccessKeyView, AccountService, CreatedAccessKey, CredentialVerifier, TemporaryLogin, TokenIssuer } from '@wharf/auth-core';
+import { ValidationError } from '@wharf/util';
 import { OciError } from '@wharf/oci-errors';
 import { ApiErrorFilter, bodyObject, stringField } from './http-errors';
 import { ApiUser, JwtAuthGuard } from './jwt.strategy';

@@ -67,6 +67,8 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
     };
     return {
       module: AuthModule,
+      // Global: every API module (org, builds, …) uses the guard, identity store and audit log.
+      global: true,
       imports: [PassportModule],
       controllers: [TokenController, AuthController, AccessKeysController],
       providers: [

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
-import { NotFoundError, ValidationError } from '@wharf/auth-core';
+import { ApiError, ValidationError } from '@wharf/util';
 import { OciError, serialiseError } from '@wharf/oci-errors';
 
 /** Token endpoint errors in the Docker/OCI envelope, which docker, podman and containerd print. */
@@ -22,12 +22,9 @@ export class ApiErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     let status = 500;
     let body: { code: string; message: string; field?: string } = { code: 'INTERNAL_ERROR', message: 'internal server error' };
-    if (err instanceof ValidationError) {
-      status = 400;
-      body = { code: 'INVALID_ARGUMENT', message: err.message, field: err.field };
-    } else if (err instanceof NotFoundError) {
-      status = 404;
-      body = { code: 'NOT_FOUND', message: err.message };
+    if (err instanceof ApiError) {
+      status = err.status;
+      body = err.field ? { code: err.code, message: err.message, field: err.field } : { code: err.code, message: err.message };
     } else if (err instanceof OciError) {
       status = API_STATUS[err.code] ?? err.status;
       body = { code: err.code, message: err.message };

@@ -3,3 +3,4 @@ export * from './pg-registry.store';
 export * from './database.module';
 export * from './health.controller';
 export * from './pg-identity.store';
+export * from './pg-org.store';

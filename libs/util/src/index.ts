@@ -1,1 +1,2 @@
 export * from './ttl-cache';
+export * from './api-errors';

@@ -1,0 +1,2 @@
+export * from './org.module';
+export * from './organizations.controller';
