@@ -152,7 +152,7 @@ export class TokenIssuer {
       principal.kind === 'user' &&
       !principal.isAdmin &&
       requested.includes('push') &&
-      !decision.granted.includes('push') &&
+      decision.granted.length === 0 &&
       facts.organization !== null &&
       facts.organization.accountId !== principal.accountId &&
       facts.orgGrant === null &&

@@ -103,7 +103,7 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
         JwtStrategy,
         JwtAuthGuard,
       ],
-      exports: [JwtAuthGuard, SigningKeyRing, TokenIssuer, AccountService, IDENTITY_STORE, AUDIT_LOG],
+      exports: [JwtAuthGuard, SigningKeyRing, TokenIssuer, AccountService, IDENTITY_STORE, AUDIT_LOG, CLOCK],
     };
   }
 

@@ -4,3 +4,4 @@ export * from './database.module';
 export * from './health.controller';
 export * from './pg-identity.store';
 export * from './pg-org.store';
+export * from './pg-repo.store';

@@ -1,2 +1,3 @@
 export * from './ports';
 export * from './organization.service';
+export * from './repository.service';

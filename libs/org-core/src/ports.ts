@@ -52,3 +52,78 @@ export interface OrgStore {
   setRobotEnabled(organizationId: string, name: string, enabled: boolean): Promise<boolean>;
   deleteRobot(organizationId: string, name: string): Promise<boolean>;
 }
+
+export const REPO_STORE = Symbol('REPO_STORE');
+
+export const CATEGORIES = ['app-server', 'linux', 'windows', 'arm', 'framework-app', 'database', 'language', 'other'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export interface RepoRecord {
+  id: string;
+  name: string;
+  organization: { id: string; accountId: string; visibility: Visibility } | null;
+  visibility: Visibility | null;
+  description: string;
+  category: Category;
+  downloadCount: number;
+  tagCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RepoListQuery {
+  viewer: OrgViewer;
+  org?: string;
+  q?: string;
+  category?: Category;
+  visibility?: Visibility;
+  filter?: 'mine' | 'shared-with-me' | 'shared-by-me';
+  sort: 'name' | 'updated' | 'downloads';
+  offset: number;
+  limit: number;
+}
+
+export interface TagRecord {
+  name: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  updatedAt: Date;
+  downloadCount: number;
+}
+
+export interface ShareRecord {
+  accountId: string;
+  accountName: string;
+  deadline: Date | null;
+  description: string;
+  createdAt: Date;
+}
+
+export interface AuditQuery {
+  from?: Date;
+  to?: Date;
+  actor?: string;
+  action?: string;
+  resource?: string;
+  /** Non-admins see their own account's events only. */
+  accountId: string | null;
+  offset: number;
+  limit: number;
+}
+
+export interface RepoStore {
+  findRepository(name: string): Promise<RepoRecord | null>;
+  listRepositories(query: RepoListQuery): Promise<{ items: RepoRecord[]; total: number }>;
+  updateRepository(id: string, changes: { description?: string; category?: Category; visibility?: Visibility | null }): Promise<void>;
+  deleteRepository(id: string): Promise<void>;
+  repoGrant(repositoryId: string, userId: string): Promise<LevelValue | null>;
+  activeShare(repositoryId: string, accountId: string, now: Date): Promise<boolean>;
+  listTags(repositoryId: string, q: string | undefined, sort: 'name' | 'time', offset: number, limit: number): Promise<{ items: TagRecord[]; total: number }>;
+  deleteTags(repositoryId: string, names: string[]): Promise<string[]>;
+  listShares(repositoryId: string): Promise<ShareRecord[]>;
+  upsertShare(repositoryId: string, accountId: string, deadline: Date | null, description: string, createdBy: string): Promise<void>;
+  deleteShare(repositoryId: string, accountId: string): Promise<boolean>;
+  findAccountByName(name: string): Promise<{ id: string } | null>;
+  searchAudit(query: AuditQuery): Promise<{ items: Record<string, unknown>[]; total: number }>;
+}

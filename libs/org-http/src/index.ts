@@ -1,2 +1,3 @@
 export * from './org.module';
 export * from './organizations.controller';
+export * from './repositories.controller';

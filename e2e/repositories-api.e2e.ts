@@ -1,0 +1,166 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { requireService } from '@wharf/testing';
+import { api, apiLogin, basic, claims, names, token } from './support/auth-helpers';
+import { startTestServer, TestServer } from './support/test-server';
+
+const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
+const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
+const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const DAY = 24 * 3600 * 1000;
+
+(databaseUrl && redisUrl ? describe : describe.skip)('repositories, tags, shares and audit API', () => {
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof owner>>;
+  let b: Awaited<ReturnType<typeof owner>>;
+  const json = async (res: Response) => (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  async function owner(prefix: string) {
+    const n = names(prefix);
+    const password = `pw-${randomUUID()}`;
+    const ids = await srv.accounts.createAccountWithOwner(n.account, n.user, password);
+    return { ...n, ...ids, password, auth: basic(n.user, password), bearer: await apiLogin(srv, n.user, password) };
+  }
+
+  /** Pushes an image with one layer under the given tags through the registry. */
+  async function push(who: { auth: string }, repo: string, tags: string[], layer: string): Promise<string> {
+    const t = await token(srv, [`repository:${repo}:pull,push`], who.auth);
+    const h = { authorization: `Bearer ${t}` };
+    const config = Buffer.from(`{"layer":"${layer}"}`);
+    for (const blob of [config, Buffer.from(layer)]) {
+      expect((await fetch(`${srv.url}/v2/${repo}/blobs/uploads/?digest=${sha(blob)}`, { method: 'POST', body: blob, headers: h })).status).toBe(201);
+    }
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
+    });
+    for (const tag of tags) {
+      const res = await fetch(`${srv.url}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { ...h, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+      expect(res.status).toBe(201);
+    }
+    return sha(manifest);
+  }
+
+  beforeAll(async () => {
+    srv = await startTestServer(databaseUrl as string, redisUrl as string);
+    a = await owner('repa');
+    b = await owner('repb');
+    await push(a, `${a.org}/web`, ['v1', 'v2', 'latest'], 'web layer');
+    await push(a, `${a.org}/team/db`, ['v1'], 'db layer bytes');
+  });
+  afterAll(() => srv?.close());
+
+  it('lists what the caller may see, with filters, sort and pagination', async () => {
+    const mine = await json(await api(srv, `/repositories?org=${a.org}&sort=name`, a.bearer));
+    expect(mine.total).toBe(2);
+    expect(mine.items.map((r: { name: string }) => r.name)).toEqual([`${a.org}/team/db`, `${a.org}/web`]);
+    expect(mine.items[1]).toMatchObject({ organization: a.org, tagCount: 3, visibility: 'private', category: 'other', address: `${srv.host}/${a.org}/web` });
+    expect((await json(await api(srv, `/repositories?org=${a.org}`, b.bearer))).total).toBe(0);
+    expect((await json(await api(srv, `/repositories?org=${a.org}&q=team`, a.bearer))).items.map((r: { name: string }) => r.name)).toEqual([`${a.org}/team/db`]);
+    const paged = await json(await api(srv, `/repositories?org=${a.org}&sort=name&page=2&pageSize=1`, a.bearer));
+    expect(paged).toMatchObject({ total: 2, items: [{ name: `${a.org}/web` }] });
+    for (const [query, field] of [['sort=size', 'sort'], ['filter=all', 'filter'], ['category=games', 'category'], ['pageSize=101', 'pageSize'], ['color=red', 'color']]) {
+      const res = await api(srv, `/repositories?${query}`, a.bearer);
+      expect([query, res.status, (await json(res)).error.field]).toEqual([query, 400, field]);
+    }
+  });
+
+  it('shows and edits attributes, validating each field', async () => {
+    const repo = `${a.org}/team%2Fdb`;
+    const got = await json(await api(srv, `/repositories/${repo}`, a.bearer));
+    expect(got).toMatchObject({ name: `${a.org}/team/db`, pullCommand: `docker pull ${srv.host}/${a.org}/team/db:latest` });
+    const patched = await json(await api(srv, `/repositories/${repo}`, a.bearer, { method: 'PATCH', body: JSON.stringify({ description: '# DB\nMarkdown', category: 'database' }) }));
+    expect(patched).toMatchObject({ description: '# DB\nMarkdown', category: 'database' });
+    expect((await json(await api(srv, `/repositories?org=${a.org}&category=database`, a.bearer))).total).toBe(1);
+    for (const [body, field] of [
+      [{ description: 'x'.repeat(30_001) }, 'description'],
+      [{ category: 'games' }, 'category'],
+      [{ visibility: 'hidden' }, 'visibility'],
+      [{ owner: 'me' }, 'owner'],
+    ] as const) {
+      const res = await api(srv, `/repositories/${repo}`, a.bearer, { method: 'PATCH', body: JSON.stringify(body) });
+      expect([JSON.stringify(body).slice(0, 40), res.status, (await json(res)).error.field]).toEqual([JSON.stringify(body).slice(0, 40), 400, field]);
+    }
+    expect((await api(srv, `/repositories/${repo}`, b.bearer)).status).toBe(404);
+  });
+
+  it('lists tags with digest, size and pull command; deletes one or many', async () => {
+    const repo = `${a.org}/web`;
+    const tags = await json(await api(srv, `/repositories/${repo}/tags?sort=name`, a.bearer));
+    expect(tags.items.map((t: { tag: string }) => t.tag)).toEqual(['latest', 'v1', 'v2']);
+    expect(tags.items[0]).toMatchObject({ mediaType: 'application/vnd.oci.image.manifest.v1+json', pullCommand: `docker pull ${srv.host}/${repo}:latest` });
+    expect(tags.items[0].size).toBeGreaterThan('web layer'.length);
+    expect((await json(await api(srv, `/repositories/${repo}/tags?q=v`, a.bearer))).total).toBe(2);
+    expect((await api(srv, `/repositories/${repo}/tags/latest`, a.bearer, { method: 'DELETE' })).status).toBe(204);
+    const batch = await api(srv, `/repositories/${repo}/tags:batchDelete`, a.bearer, { method: 'POST', body: JSON.stringify({ tags: ['v1', 'nope'] }) });
+    expect(await json(batch)).toEqual({ deleted: ['v1'] });
+    const t = await token(srv, [`repository:${repo}:pull`], a.auth);
+    const registryTags = await json(await fetch(`${srv.url}/v2/${repo}/tags/list`, { headers: { authorization: `Bearer ${t}` } }));
+    expect(registryTags.tags).toEqual(['v2']);
+    expect((await json(await api(srv, `/repositories/${repo}/tags:batchDelete`, a.bearer, { method: 'POST', body: JSON.stringify({ tags: ['-bad'] }) }))).error.field).toBe('tags');
+  });
+
+  it('shares a private repository with another account until the deadline', async () => {
+    const repo = `${a.org}/web`;
+    const deadline = new Date(Date.now() + DAY).toISOString();
+    const res = await api(srv, `/repositories/${repo}/shares`, a.bearer, { method: 'POST', body: JSON.stringify({ account: b.account, deadline, description: 'for the partner team' }) });
+    expect(res.status).toBe(201);
+    expect(claims(await token(srv, [`repository:${repo}:pull,push`], b.auth)).access[0]?.actions).toEqual(['pull']);
+    expect((await json(await api(srv, '/repositories?filter=shared-with-me', b.bearer))).items.map((r: { name: string }) => r.name)).toContain(repo);
+    expect((await json(await api(srv, '/repositories?filter=shared-by-me', a.bearer))).items.map((r: { name: string }) => r.name)).toEqual([repo]);
+    srv.clock.advance(DAY + 1000);
+    try {
+      expect(claims(await token(srv, [`repository:${repo}:pull`], b.auth)).access[0]?.actions).toEqual([]);
+      expect((await json(await api(srv, `/repositories/${repo}/shares`, a.bearer))).items).toEqual([
+        expect.objectContaining({ account: b.account, expired: true, description: 'for the partner team', permission: 'pull' }),
+      ]);
+    } finally {
+      srv.clock.advance(-(DAY + 1000));
+    }
+    expect((await api(srv, `/repositories/${repo}/shares/${b.account}`, a.bearer, { method: 'DELETE' })).status).toBe(204);
+    expect(claims(await token(srv, [`repository:${repo}:pull`], b.auth)).access[0]?.actions).toEqual([]);
+  });
+
+  it('refuses bad shares, naming the field', async () => {
+    const repo = `${a.org}/web`;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ account: a.account, deadline: 'forever' }, 'account'],
+      [{ account: `nobody-${randomUUID()}`, deadline: 'forever' }, 'account'],
+      [{ account: b.account, deadline: '2001-01-01' }, 'deadline'],
+      [{ account: b.account, deadline: 'soon' }, 'deadline'],
+      [{ account: b.account, deadline: 'forever', description: 'x'.repeat(1001) }, 'description'],
+      [{ account: b.account, deadline: 'forever', permission: 'push' }, 'permission'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await api(srv, `/repositories/${repo}/shares`, a.bearer, { method: 'POST', body: JSON.stringify(body) });
+      expect([field, res.status, (await json(res)).error.field]).toEqual([field, 400, field]);
+    }
+    await api(srv, `/repositories/${repo}`, a.bearer, { method: 'PATCH', body: JSON.stringify({ visibility: 'public' }) });
+    const pub = await api(srv, `/repositories/${repo}/shares`, a.bearer, { method: 'POST', body: JSON.stringify({ account: b.account, deadline: 'forever' }) });
+    expect((await json(pub)).error.message).toContain('public repositories need no sharing');
+    await api(srv, `/repositories/${repo}`, a.bearer, { method: 'PATCH', body: JSON.stringify({ visibility: 'private' }) });
+  });
+
+  it('searches the audit log by action, resource and time; only owners and administrators may', async () => {
+    const events = await json(await api(srv, `/audit-events?action=share.create&resource=${encodeURIComponent(`${a.org}/web`)}`, a.bearer));
+    expect(events.total).toBeGreaterThanOrEqual(1);
+    expect(events.items[0]).toMatchObject({ actor: a.user, action: 'share.create', resource: `${a.org}/web`, result: 'success' });
+    const future = await json(await api(srv, `/audit-events?from=${new Date(Date.now() + DAY).toISOString()}`, a.bearer));
+    expect(future.total).toBe(0);
+    expect((await json(await api(srv, '/audit-events?from=yesterday', a.bearer))).error.field).toBe('from');
+    // Another account's owner does not see these events.
+    expect((await json(await api(srv, `/audit-events?resource=${encodeURIComponent(`${a.org}/web`)}`, b.bearer))).total).toBe(0);
+    await srv.accounts.createMember(a.accountId, `${a.user}m`, 'member-password');
+    expect((await api(srv, '/audit-events', await apiLogin(srv, `${a.user}m`, 'member-password'))).status).toBe(403);
+  });
+
+  it('deletes a repository (manage only) and the registry forgets it', async () => {
+    const repo = `${a.org}/team%2Fdb`;
+    expect((await api(srv, `/repositories/${repo}`, b.bearer, { method: 'DELETE' })).status).toBe(404);
+    expect((await api(srv, `/repositories/${repo}`, a.bearer, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(srv, `/repositories/${repo}`, a.bearer)).status).toBe(404);
+    const t = await token(srv, [`repository:${a.org}/team/db:pull`], a.auth);
+    expect((await fetch(`${srv.url}/v2/${a.org}/team/db/tags/list`, { headers: { authorization: `Bearer ${t}` } })).status).toBe(404);
+  });
+});

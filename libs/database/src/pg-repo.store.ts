@@ -1,0 +1,161 @@
+import { Pool } from 'pg';
+import type { LevelValue, Visibility } from '@wharf/identity';
+import type { AuditQuery, Category, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from '@wharf/org-core';
+
+const REPO_SELECT = `
+  SELECT r.id, r.name, r.visibility, r.description, r.category, r.download_count, r.created_at,
+         coalesce((SELECT max(t.updated_at) FROM tags t WHERE t.repository_id = r.id), r.updated_at) AS updated_at,
+         (SELECT count(*)::int FROM tags t WHERE t.repository_id = r.id) AS tag_count,
+         o.id AS org_id, o.account_id, o.visibility AS org_visibility
+    FROM repositories r LEFT JOIN organizations o ON o.name = split_part(r.name, '/', 1)`;
+
+function toRepo(r: Record<string, unknown>): RepoRecord {
+  return {
+    id: String(r['id']),
+    name: r['name'] as string,
+    organization: r['org_id'] ? { id: String(r['org_id']), accountId: r['account_id'] as string, visibility: r['org_visibility'] as Visibility } : null,
+    visibility: (r['visibility'] as Visibility | null) ?? null,
+    description: r['description'] as string,
+    category: r['category'] as Category,
+    downloadCount: Number(r['download_count']),
+    tagCount: r['tag_count'] as number,
+    createdAt: r['created_at'] as Date,
+    updatedAt: r['updated_at'] as Date,
+  };
+}
+
+/** `%` and `_` in a search string are literal. */
+const like = (q: string | undefined) => (q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null);
+
+const ORDER: Record<RepoListQuery['sort'], string> = {
+  name: 'r.name',
+  updated: 'updated_at DESC, r.name',
+  downloads: 'r.download_count DESC, r.name',
+};
+
+/** RepoStore on Postgres: repository attributes, tags with sizes, shares and the audit log. */
+export class PgRepoStore implements RepoStore {
+  constructor(private readonly pool: Pool) {}
+
+  async findRepository(name: string): Promise<RepoRecord | null> {
+    const res = await this.pool.query({ name: 'repo-find', text: `${REPO_SELECT} WHERE r.name = $1`, values: [name] });
+    return res.rows[0] ? toRepo(res.rows[0]) : null;
+  }
+
+  async listRepositories(q: RepoListQuery): Promise<{ items: RepoRecord[]; total: number }> {
+    const v = q.viewer;
+    const res = await this.pool.query(
+      `SELECT *, count(*) OVER () AS total FROM (${REPO_SELECT}
+        WHERE ($1 OR o.visibility = 'public' OR r.visibility = 'public' OR ($2 AND o.account_id = $3)
+               OR EXISTS (SELECT 1 FROM organization_members m WHERE m.organization_id = o.id AND m.user_id = $4)
+               OR EXISTS (SELECT 1 FROM repository_members m WHERE m.repository_id = r.id AND m.user_id = $4)
+               OR EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id AND s.account_id = $3 AND (s.deadline IS NULL OR s.deadline > now())))
+          AND ($5::text IS NULL OR o.name = $5)
+          AND ($6::text IS NULL OR r.name LIKE $6)
+          AND ($7::text IS NULL OR r.category = $7)
+          AND ($8::text IS NULL OR coalesce(r.visibility, o.visibility, 'private') = $8)
+          AND ($9::text IS NULL
+               OR ($9 = 'mine' AND o.account_id = $3)
+               OR ($9 = 'shared-with-me' AND EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id AND s.account_id = $3))
+               OR ($9 = 'shared-by-me' AND o.account_id = $3 AND EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id)))
+      ) r ORDER BY ${ORDER[q.sort]} OFFSET $10 LIMIT $11`,
+      [v.isAdmin, v.isOwner, v.accountId, v.userId, q.org ?? null, like(q.q), q.category ?? null, q.visibility ?? null, q.filter ?? null, q.offset, q.limit],
+    );
+    return { items: res.rows.map(toRepo), total: res.rows[0] ? Number(res.rows[0].total) : 0 };
+  }
+
+  async updateRepository(id: string, c: { description?: string; category?: Category; visibility?: Visibility | null }): Promise<void> {
+    await this.pool.query(
+      `UPDATE repositories SET description = coalesce($2, description), category = coalesce($3, category),
+              visibility = CASE WHEN $4 THEN $5 ELSE visibility END, updated_at = now() WHERE id = $1`,
+      [id, c.description ?? null, c.category ?? null, c.visibility !== undefined, c.visibility ?? null],
+    );
+  }
+
+  async deleteRepository(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM repositories WHERE id = $1', [id]);
+  }
+
+  async repoGrant(repositoryId: string, userId: string): Promise<LevelValue | null> {
+    const res = await this.pool.query('SELECT level FROM repository_members WHERE repository_id = $1 AND user_id = $2', [repositoryId, userId]);
+    return (res.rows[0]?.level as LevelValue | undefined) ?? null;
+  }
+
+  async activeShare(repositoryId: string, accountId: string, now: Date): Promise<boolean> {
+    const res = await this.pool.query('SELECT 1 FROM shares WHERE repository_id = $1 AND account_id = $2 AND (deadline IS NULL OR deadline > $3)', [repositoryId, accountId, now]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async listTags(repositoryId: string, q: string | undefined, sort: 'name' | 'time', offset: number, limit: number): Promise<{ items: TagRecord[]; total: number }> {
+    const res = await this.pool.query(
+      `SELECT t.name, t.manifest_digest, m.media_type, t.updated_at, t.download_count, count(*) OVER () AS total,
+              m.size + coalesce((SELECT sum(b.size) FROM manifest_references mr JOIN blobs b ON b.digest = mr.child_digest
+                                  WHERE mr.repository_id = t.repository_id AND mr.manifest_digest = t.manifest_digest AND mr.kind <> 'manifest'), 0) AS size
+         FROM tags t JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
+        WHERE t.repository_id = $1 AND ($2::text IS NULL OR t.name LIKE $2)
+        ORDER BY ${sort === 'time' ? 't.updated_at DESC, t.name' : 't.name'} OFFSET $3 LIMIT $4`,
+      [repositoryId, like(q), offset, limit],
+    );
+    return {
+      items: res.rows.map((r) => ({ name: r.name, digest: r.manifest_digest, mediaType: r.media_type, size: Number(r.size), updatedAt: r.updated_at, downloadCount: Number(r.download_count) })),
+      total: res.rows[0] ? Number(res.rows[0].total) : 0,
+    };
+  }
+
+  async deleteTags(repositoryId: string, names: string[]): Promise<string[]> {
+    const res = await this.pool.query('DELETE FROM tags WHERE repository_id = $1 AND name = ANY($2::text[]) RETURNING name', [repositoryId, names]);
+    return res.rows.map((r) => r.name as string).sort();
+  }
+
+  async listShares(repositoryId: string): Promise<ShareRecord[]> {
+    const res = await this.pool.query(
+      'SELECT s.account_id, a.name, s.deadline, s.description, s.created_at FROM shares s JOIN accounts a ON a.id = s.account_id WHERE s.repository_id = $1 ORDER BY a.name',
+      [repositoryId],
+    );
+    return res.rows.map((r) => ({ accountId: r.account_id, accountName: r.name, deadline: r.deadline, description: r.description, createdAt: r.created_at }));
+  }
+
+  async upsertShare(repositoryId: string, accountId: string, deadline: Date | null, description: string, createdBy: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO shares (repository_id, account_id, deadline, description, created_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (repository_id, account_id) DO UPDATE SET deadline = EXCLUDED.deadline, description = EXCLUDED.description`,
+      [repositoryId, accountId, deadline, description, createdBy],
+    );
+  }
+
+  async deleteShare(repositoryId: string, accountId: string): Promise<boolean> {
+    const res = await this.pool.query('DELETE FROM shares WHERE repository_id = $1 AND account_id = $2', [repositoryId, accountId]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async findAccountByName(name: string): Promise<{ id: string } | null> {
+    const res = await this.pool.query('SELECT id FROM accounts WHERE name = $1', [name]);
+    return res.rows[0] ? { id: res.rows[0].id } : null;
+  }
+
+  async searchAudit(q: AuditQuery): Promise<{ items: Record<string, unknown>[]; total: number }> {
+    const res = await this.pool.query(
+      `SELECT id, at, actor, account_id, action, resource, result, client_address, detail, count(*) OVER () AS total
+         FROM audit_events
+        WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)
+          AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR resource = $5)
+          AND ($6::uuid IS NULL OR account_id = $6)
+        ORDER BY at DESC, id DESC OFFSET $7 LIMIT $8`,
+      [q.from ?? null, q.to ?? null, q.actor ?? null, q.action ?? null, q.resource ?? null, q.accountId, q.offset, q.limit],
+    );
+    return {
+      items: res.rows.map((r) => ({
+        id: String(r.id),
+        at: (r.at as Date).toISOString(),
+        actor: r.actor,
+        accountId: r.account_id,
+        action: r.action,
+        resource: r.resource,
+        result: r.result,
+        clientAddress: r.client_address,
+        detail: r.detail,
+      })),
+      total: res.rows[0] ? Number(res.rows[0].total) : 0,
+    };
+  }
+}

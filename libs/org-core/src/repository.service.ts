@@ -1,0 +1,199 @@
+import type { Clock, UserRecord } from '@wharf/auth-core';
+import type { AuditLog } from '@wharf/auth-core';
+import { Level, LevelValue, Visibility } from '@wharf/identity';
+import { checkRepositoryName, checkTag } from '@wharf/oci-spec';
+import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
+import { AuditQuery, CATEGORIES, Category, OrgStore, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
+
+export interface RepoView {
+  name: string;
+  organization: string;
+  address: string;
+  pullCommand: string;
+  description: string;
+  category: Category;
+  visibility: Visibility;
+  tagCount: number;
+  downloadCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const MAX_DESCRIPTION = 30_000;
+const MAX_SHARE_DESCRIPTION = 1_000;
+
+/**
+ * Repositories, tags, shares and the audit log search (SPEC §5, §10). Permission on a
+ * repository is the highest of the organization level (owner, admin, organization grant) and the
+ * repository grant; public repositories and active shares give read.
+ */
+export class RepositoryService {
+  constructor(
+    private readonly repos: RepoStore,
+    private readonly orgs: OrgStore,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly registryHost: string,
+  ) {}
+
+  async list(user: UserRecord, query: Omit<RepoListQuery, 'viewer'>): Promise<{ items: RepoView[]; total: number }> {
+    const { items, total } = await this.repos.listRepositories({ ...query, viewer: { userId: user.id, accountId: user.accountId, isAdmin: user.isAdmin, isOwner: user.role === 'owner' } });
+    return { items: items.map((r) => this.view(r)), total };
+  }
+
+  async get(user: UserRecord, name: string): Promise<RepoView> {
+    return this.view(await this.requireLevel(user, name, Level.read));
+  }
+
+  async update(user: UserRecord, name: string, changes: Record<string, unknown>, clientAddress: string | null): Promise<RepoView> {
+    const repo = await this.requireLevel(user, name, Level.edit);
+    const update: { description?: string; category?: Category; visibility?: Visibility | null } = {};
+    if (changes['description'] !== undefined) {
+      if (typeof changes['description'] !== 'string' || changes['description'].length > MAX_DESCRIPTION) {
+        throw new ValidationError('description', `description must be a string of at most ${MAX_DESCRIPTION} characters`);
+      }
+      update.description = changes['description'];
+    }
+    if (changes['category'] !== undefined) {
+      if (!(CATEGORIES as readonly unknown[]).includes(changes['category'])) throw new ValidationError('category', `category must be one of: ${CATEGORIES.join(', ')}`);
+      update.category = changes['category'] as Category;
+    }
+    if (changes['visibility'] !== undefined) {
+      if (changes['visibility'] !== 'public' && changes['visibility'] !== 'private') throw new ValidationError('visibility', 'visibility must be "public" or "private"');
+      update.visibility = changes['visibility'];
+    }
+    await this.repos.updateRepository(repo.id, update);
+    await this.record(user, 'repository.update', name, clientAddress, update);
+    return this.view((await this.repos.findRepository(name)) as RepoRecord);
+  }
+
+  async delete(user: UserRecord, name: string, clientAddress: string | null): Promise<void> {
+    const repo = await this.requireLevel(user, name, Level.manage);
+    await this.repos.deleteRepository(repo.id);
+    await this.record(user, 'repository.delete', name, clientAddress);
+  }
+
+  async tags(user: UserRecord, name: string, q: string | undefined, sort: 'name' | 'time', page: number, pageSize: number): Promise<{ items: object[]; total: number }> {
+    const repo = await this.requireLevel(user, name, Level.read);
+    const { items, total } = await this.repos.listTags(repo.id, q, sort, (page - 1) * pageSize, pageSize);
+    return {
+      items: items.map((t: TagRecord) => ({
+        tag: t.name,
+        digest: t.digest,
+        mediaType: t.mediaType,
+        size: t.size,
+        pushedAt: t.updatedAt.toISOString(),
+        downloadCount: t.downloadCount,
+        pullCommand: `docker pull ${this.registryHost}/${name}:${t.name}`,
+      })),
+      total,
+    };
+  }
+
+  async deleteTags(user: UserRecord, name: string, tags: unknown, clientAddress: string | null): Promise<{ deleted: string[] }> {
+    if (!Array.isArray(tags) || tags.length === 0 || tags.length > 1000 || tags.some((t) => typeof t !== 'string' || checkTag(t) !== null)) {
+      throw new ValidationError('tags', 'tags must be a list of 1 to 1000 valid tag names');
+    }
+    const repo = await this.requireLevel(user, name, Level.manage);
+    const deleted = await this.repos.deleteTags(repo.id, tags as string[]);
+    if (deleted.length === 0) throw new NotFoundError(`none of the tags exist in ${name}`);
+    await this.record(user, 'tag.delete', name, clientAddress, { tags: deleted });
+    return { deleted };
+  }
+
+  async share(user: UserRecord, name: string, input: Record<string, unknown>, clientAddress: string | null): Promise<object> {
+    const repo = await this.requireLevel(user, name, Level.manage);
+    if (typeof input['account'] !== 'string') throw new ValidationError('account', 'account is required');
+    const account = await this.repos.findAccountByName(input['account']);
+    if (!account) throw new ValidationError('account', `account ${input['account'].slice(0, 80)} does not exist`);
+    if (account.id === repo.organization?.accountId) throw new ValidationError('account', 'a repository cannot be shared with its own account');
+    if ((repo.visibility ?? repo.organization?.visibility) === 'public' || repo.organization?.visibility === 'public') {
+      throw new ValidationError('repository', 'public repositories need no sharing: every user can already pull them');
+    }
+    const rawDeadline = input['deadline'];
+    let deadline: Date | null;
+    if (rawDeadline === 'forever') deadline = null;
+    else if (typeof rawDeadline === 'string' && !Number.isNaN(Date.parse(rawDeadline))) {
+      deadline = new Date(rawDeadline);
+      if (deadline.getTime() <= this.clock.now().getTime()) throw new ValidationError('deadline', 'deadline must be in the future');
+    } else throw new ValidationError('deadline', 'deadline must be an ISO date or "forever"');
+    const description = input['description'] ?? '';
+    if (typeof description !== 'string' || description.length > MAX_SHARE_DESCRIPTION) {
+      throw new ValidationError('description', `description must be a string of at most ${MAX_SHARE_DESCRIPTION} characters`);
+    }
+    if (input['permission'] !== undefined && input['permission'] !== 'pull') throw new ValidationError('permission', 'permission can only be "pull"');
+    await this.repos.upsertShare(repo.id, account.id, deadline, description, user.id);
+    await this.record(user, 'share.create', name, clientAddress, { account: input['account'], deadline: deadline?.toISOString() ?? 'forever' });
+    return { account: input['account'], deadline: deadline?.toISOString() ?? 'forever', description, permission: 'pull' };
+  }
+
+  async shares(user: UserRecord, name: string): Promise<{ items: object[]; total: number }> {
+    const repo = await this.requireLevel(user, name, Level.manage);
+    const now = this.clock.now().getTime();
+    const items = (await this.repos.listShares(repo.id)).map((s: ShareRecord) => ({
+      account: s.accountName,
+      deadline: s.deadline?.toISOString() ?? 'forever',
+      description: s.description,
+      permission: 'pull',
+      expired: s.deadline !== null && s.deadline.getTime() <= now,
+      createdAt: s.createdAt.toISOString(),
+    }));
+    return { items, total: items.length };
+  }
+
+  async unshare(user: UserRecord, name: string, accountName: string, clientAddress: string | null): Promise<void> {
+    const repo = await this.requireLevel(user, name, Level.manage);
+    const account = await this.repos.findAccountByName(accountName);
+    if (!account || !(await this.repos.deleteShare(repo.id, account.id))) throw new NotFoundError(`${name} is not shared with ${accountName}`);
+    await this.record(user, 'share.delete', name, clientAddress, { account: accountName });
+  }
+
+  async searchAudit(user: UserRecord, query: Omit<AuditQuery, 'accountId'>): Promise<{ items: Record<string, unknown>[]; total: number }> {
+    if (!user.isAdmin && user.role !== 'owner') throw new ForbiddenError('only account owners and system administrators read the audit log');
+    return this.repos.searchAudit({ ...query, accountId: user.isAdmin ? null : user.accountId });
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private async requireLevel(user: UserRecord, name: string, needed: LevelValue): Promise<RepoRecord> {
+    const problem = checkRepositoryName(name);
+    if (problem) throw new ValidationError('repository', problem);
+    const repo = await this.repos.findRepository(name);
+    if (!repo) throw new NotFoundError(`repository ${name} not found`);
+    const level = await this.levelOf(user, repo);
+    if ((level & needed) === needed) return repo;
+    if (level === 0) throw new NotFoundError(`repository ${name} not found`);
+    throw new ForbiddenError(`this needs ${needed === Level.manage ? 'manage' : needed === Level.edit ? 'edit' : 'read'} permission on ${name}`);
+  }
+
+  private async levelOf(user: UserRecord, repo: RepoRecord): Promise<number> {
+    const org = repo.organization;
+    if (user.isAdmin || (org && user.role === 'owner' && user.accountId === org.accountId)) return Level.manage;
+    let level = (org ? await this.orgs.memberLevel(org.id, user.id) : null) ?? 0;
+    level |= (await this.repos.repoGrant(repo.id, user.id)) ?? 0;
+    if (org?.visibility === 'public' || repo.visibility === 'public') level |= Level.read;
+    if (await this.repos.activeShare(repo.id, user.accountId, this.clock.now())) level |= Level.read;
+    return level;
+  }
+
+  private view(r: RepoRecord): RepoView {
+    const address = `${this.registryHost}/${r.name}`;
+    return {
+      name: r.name,
+      organization: r.name.slice(0, r.name.indexOf('/')),
+      address,
+      pullCommand: `docker pull ${address}:latest`,
+      description: r.description,
+      category: r.category,
+      visibility: r.visibility ?? r.organization?.visibility ?? 'private',
+      tagCount: r.tagCount,
+      downloadCount: r.downloadCount,
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+    };
+  }
+
+  private record(user: UserRecord, action: string, resource: string, clientAddress: string | null, detail?: object): Promise<void> {
+    return this.audit.record({ actor: user.username, accountId: user.accountId, action, resource, result: 'success', clientAddress, detail: detail as Record<string, unknown> });
+  }
+}
