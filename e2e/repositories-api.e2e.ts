@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { DOWNLOAD_COUNTER } from '@wharf/registry-core';
+import { RedisDownloadCounter } from '@wharf/registry-http';
 import { requireService } from '@wharf/testing';
 import { api, apiLogin, basic, claims, names, token } from './support/auth-helpers';
 import { startTestServer, TestServer } from './support/test-server';
@@ -153,6 +155,19 @@ const DAY = 24 * 3600 * 1000;
     expect((await json(await api(srv, `/audit-events?resource=${encodeURIComponent(`${a.org}/web`)}`, b.bearer))).total).toBe(0);
     await srv.accounts.createMember(a.accountId, `${a.user}m`, 'member-password');
     expect((await api(srv, '/audit-events', await apiLogin(srv, `${a.user}m`, 'member-password'))).status).toBe(403);
+  });
+
+  it('counts each manifest GET once for the repository and the tag (HEAD does not count)', async () => {
+    const repo = `${a.org}/counted`;
+    const digest = await push(a, repo, ['v1'], 'counted layer');
+    const t = await token(srv, [`repository:${repo}:pull`], a.auth);
+    const h = { authorization: `Bearer ${t}` };
+    for (let i = 0; i < 3; i++) expect((await fetch(`${srv.url}/v2/${repo}/manifests/v1`, { headers: h })).status).toBe(200);
+    await fetch(`${srv.url}/v2/${repo}/manifests/v1`, { method: 'HEAD', headers: h });
+    await fetch(`${srv.url}/v2/${repo}/manifests/${digest}`, { headers: h });
+    await (srv.app.get(DOWNLOAD_COUNTER) as RedisDownloadCounter).flush();
+    expect((await json(await api(srv, `/repositories/${repo}`, a.bearer))).downloadCount).toBe(4);
+    expect((await json(await api(srv, `/repositories/${repo}/tags`, a.bearer))).items[0]).toMatchObject({ tag: 'v1', downloadCount: 3 });
   });
 
   it('deletes a repository (manage only) and the registry forgets it', async () => {

@@ -5,3 +5,4 @@ export * from './blob.service';
 export * from './upload.service';
 export * from './manifest.service';
 export * from './caching-registry.store';
+export * from './download-counter.port';

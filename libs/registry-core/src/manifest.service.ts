@@ -1,6 +1,7 @@
 import { OciError } from '@wharf/oci-errors';
 import { checkTag, digestOf, MediaType, parseDigest, parseManifest, ParsedManifest, Descriptor } from '@wharf/oci-spec';
 import { requireDigest } from './blob.service';
+import { DownloadCounter, noDownloadCounter } from './download-counter.port';
 import { RegistryLimits } from './ports';
 import { CatalogViewer, ManifestRecord, RegistryStore } from './registry-store.port';
 
@@ -16,6 +17,7 @@ export class ManifestService {
   constructor(
     private readonly store: RegistryStore,
     private readonly limits: RegistryLimits,
+    private readonly downloads: DownloadCounter = noDownloadCounter,
   ) {}
 
   async put(repository: string, reference: string, contentType: string | undefined, body: Buffer): Promise<PutManifestResult> {
@@ -60,10 +62,11 @@ export class ManifestService {
    * The manifest for a tag or digest. When the stored manifest is an index the client did not
    * accept (old clients), the linux/amd64 child is served instead, as Distribution does.
    */
-  async get(repository: string, reference: string, accept: string | undefined): Promise<ManifestRecord> {
+  async get(repository: string, reference: string, accept: string | undefined, count = false): Promise<ManifestRecord> {
     const digest = await this.resolve(repository, reference);
     const manifest = await this.store.findManifest(repository, digest);
     if (!manifest) throw unknownManifest(repository, reference);
+    if (count) this.downloads.record(repository, reference.includes(':') ? null : reference);
     if (INDEX_TYPES.has(manifest.mediaType) && accept && !acceptsIndex(accept)) {
       const child = platformChild(manifest.payload);
       if (child) {

@@ -4,3 +4,4 @@ export * from './registry-http.handler';
 export * from './registry.module';
 export * from './front-server';
 export * from './token-access-control';
+export * from './redis-download-counter';

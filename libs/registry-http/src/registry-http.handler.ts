@@ -109,7 +109,7 @@ export class RegistryHttpHandler {
   }
 
   private async getManifest(name: string, reference: string, method: string, ctx: Ctx): Promise<void> {
-    const m = await this.manifests.get(name, reference, header(ctx.req, 'accept'));
+    const m = await this.manifests.get(name, reference, header(ctx.req, 'accept'), method === 'GET');
     send(
       ctx.res,
       200,

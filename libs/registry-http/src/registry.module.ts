@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { WharfConfig } from '@wharf/config';
 import { PG_POOL, PgRegistryStore } from '@wharf/database';
 import {
   BlobService,
   CachingRegistryStore,
+  DOWNLOAD_COUNTER,
+  DownloadCounter,
+  noDownloadCounter,
   ManifestService,
   REGISTRY_LIMITS,
   REGISTRY_STORE,
@@ -16,7 +20,10 @@ import {
 } from '@wharf/registry-core';
 import { createStorageDriver, StorageDriver } from '@wharf/storage';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
+import { RedisDownloadCounter } from './redis-download-counter';
 import { JwksKeyCache, TokenAccessControl } from './token-access-control';
+
+const FLUSH_MS = 5_000;
 import { RegistryHttpHandler } from './registry-http.handler';
 
 /**
@@ -26,7 +33,28 @@ import { RegistryHttpHandler } from './registry-http.handler';
  * or everything allowed (WHARF_AUTH=none, development only).
  */
 @Module({})
-export class RegistryModule {
+export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(@Optional() @Inject(DOWNLOAD_COUNTER) private readonly downloads?: DownloadCounter) {}
+
+  /** Every replica flushes download counts every few seconds (see RedisDownloadCounter). */
+  onModuleInit(): void {
+    const counter = this.downloads;
+    if (counter instanceof RedisDownloadCounter) {
+      this.timer = setInterval(() => void counter.flush().catch(() => undefined), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.downloads instanceof RedisDownloadCounter) {
+      await this.downloads.flush().catch(() => undefined);
+      this.downloads.close();
+    }
+  }
+
   static forRoot(config: WharfConfig, accessControl?: AccessControl): DynamicModule {
     const access =
       accessControl ??
@@ -69,9 +97,15 @@ export class RegistryModule {
           inject: [REGISTRY_STORE, STORAGE_DRIVER, REGISTRY_LIMITS],
         },
         {
+          provide: DOWNLOAD_COUNTER,
+          useFactory: (pool: Pool) =>
+            config.redisUrl ? new RedisDownloadCounter(new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }), pool) : noDownloadCounter,
+          inject: [PG_POOL],
+        },
+        {
           provide: ManifestService,
-          useFactory: (s: RegistryStore, l: RegistryLimits) => new ManifestService(s, l),
-          inject: [REGISTRY_STORE, REGISTRY_LIMITS],
+          useFactory: (s: RegistryStore, l: RegistryLimits, d: DownloadCounter) => new ManifestService(s, l, d),
+          inject: [REGISTRY_STORE, REGISTRY_LIMITS, DOWNLOAD_COUNTER],
         },
         {
           provide: RegistryHttpHandler,
@@ -82,7 +116,7 @@ export class RegistryModule {
           inject: [BlobService, UploadService, ManifestService, ACCESS_CONTROL, REGISTRY_LIMITS],
         },
       ],
-      exports: [RegistryHttpHandler, STORAGE_DRIVER, REGISTRY_STORE],
+      exports: [RegistryHttpHandler, STORAGE_DRIVER, REGISTRY_STORE, DOWNLOAD_COUNTER],
     };
   }
 }
