@@ -154,6 +154,37 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     expect(audit.rows.map((r) => r.action)).toEqual(['organization.create', 'organization.delete']);
   });
 
+  it('a storage quota refuses the push that would exceed it and usage counts each blob once', async () => {
+    const o = await owner('store');
+    await post(o.bearer, '/organizations', { name: o.org });
+    await api(srv, `/organizations/${o.org}`, adminBearer, { method: 'PATCH', body: JSON.stringify({ storageQuotaBytes: 1500 }) });
+    const t = await token(srv, [`repository:${o.org}/a:pull,push`, `repository:${o.org}/b:pull,push`], o.auth);
+    const upload = (repo: string, body: Buffer) =>
+      fetch(`${srv.url}/v2/${o.org}/${repo}/blobs/uploads/?digest=sha256:${createHash('sha256').update(body).digest('hex')}`, {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${t}` },
+      });
+    const first = Buffer.alloc(1000, 1);
+    expect((await upload('a', first)).status).toBe(201);
+    // The same blob in a second repository of the organization counts once.
+    expect((await upload('b', first)).status).toBe(201);
+    const refused = await upload('a', Buffer.alloc(600, 2));
+    expect(refused.status).toBe(403);
+    const e = (await json(refused)).errors[0];
+    expect(e.code).toBe('DENIED');
+    expect(e.message).toContain(`storage quota of organization ${o.org} exceeded: 1000 of 1500 bytes used`);
+    expect(await json(await api(srv, `/organizations/${o.org}/usage`, o.bearer))).toEqual({
+      organization: o.org,
+      storageQuotaBytes: 1500,
+      usedBytes: 1000,
+      repositoryCount: 2,
+    });
+    expect((await upload('a', Buffer.alloc(500, 3))).status).toBe(201);
+    await api(srv, `/repositories/${o.org}/b`, o.bearer, { method: 'DELETE' });
+    expect((await json(await api(srv, `/organizations/${o.org}/usage`, o.bearer))).usedBytes).toBe(1500);
+  });
+
   it('refuses anonymous and non-API tokens', async () => {
     expect((await fetch(`${srv.url}/api/v1/organizations`)).status).toBe(401);
   });

@@ -46,6 +46,15 @@ export class PgOrgStore implements OrgStore {
     return res.rows[0].n as number;
   }
 
+  async usedBytes(organization: string): Promise<number> {
+    const res = await this.pool.query(
+      `SELECT coalesce(sum(b.size), 0) AS used FROM blobs b WHERE b.digest IN (
+         SELECT rb.digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id WHERE r.name > $1 AND r.name < $2)`,
+      [`${organization}/`, `${organization}0`],
+    );
+    return Number(res.rows[0].used);
+  }
+
   async deleteOrganization(organization: string): Promise<void> {
     const client = await this.pool.connect();
     try {

@@ -96,6 +96,26 @@ export class PgRegistryStore implements RegistryStore {
     });
   }
 
+  async quotaExceeded(repository: string, blob: BlobRecord): Promise<{ organization: string; quota: number; used: number } | null> {
+    const org = repository.slice(0, repository.indexOf('/'));
+    const res = await this.pool.query({
+      name: 'org-quota-check',
+      text: `SELECT o.storage_quota_bytes AS quota, u.used, u.present
+               FROM organizations o,
+                    LATERAL (SELECT coalesce(sum(b.size), 0) AS used, bool_or(b.digest = $4) AS present
+                               FROM blobs b WHERE b.digest IN (
+                                 SELECT rb.digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+                                  WHERE r.name > $2 AND r.name < $3)) u
+              WHERE o.name = $1 AND o.storage_quota_bytes IS NOT NULL`,
+      values: [org, `${org}/`, `${org}0`, blob.digest],
+    });
+    const row = res.rows[0];
+    if (!row || row.present) return null;
+    const quota = Number(row.quota);
+    const used = Number(row.used);
+    return used + blob.size > quota ? { organization: org, quota, used } : null;
+  }
+
   async unlinkBlob(repository: string, digest: string): Promise<UnlinkResult> {
     const client = await this.pool.connect();
     try {

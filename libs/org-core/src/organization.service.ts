@@ -95,6 +95,16 @@ export class OrganizationService {
     await this.record(user, 'organization.delete', name, clientAddress, { cascade, repositories: count });
   }
 
+  async usage(user: UserRecord, name: string): Promise<{ organization: string; storageQuotaBytes: number | null; usedBytes: number; repositoryCount: number }> {
+    const org = await this.requireLevel(user, name, Level.read);
+    return {
+      organization: name,
+      storageQuotaBytes: org.storageQuotaBytes,
+      usedBytes: await this.orgs.usedBytes(name),
+      repositoryCount: await this.orgs.countRepositories(name),
+    };
+  }
+
   async members(user: UserRecord, name: string): Promise<{ items: { username: string; level: string }[]; total: number }> {
     const org = await this.requireLevel(user, name, Level.read);
     const items = (await this.orgs.listMembers(org.id)).map((m) => ({ username: m.username, level: levelName(m.level) as string }));

@@ -39,6 +39,8 @@ export interface OrgStore {
   /** Organizations the viewer may see (own account's as owner, granted ones, public; all for admins), by name. */
   listOrganizations(viewer: OrgViewer, offset: number, limit: number): Promise<{ items: OrgRecord[]; total: number }>;
   countRepositories(organization: string): Promise<number>;
+  /** Bytes of the distinct blobs the organization's repositories hold (each counted once). */
+  usedBytes(organization: string): Promise<number>;
   /** Deletes the organization and, with `cascade`, every repository in it (in one transaction). */
   deleteOrganization(organization: string): Promise<void>;
   updateOrganization(organization: string, changes: { visibility?: Visibility; storageQuotaBytes?: number | null }): Promise<void>;

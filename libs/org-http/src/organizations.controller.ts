@@ -64,6 +64,11 @@ export class OrganizationsController {
     await this.orgs.delete(await this.user(req), org, cascade === 'true', clientAddress(req));
   }
 
+  @Get(':org/usage')
+  async usage(@Req() req: AuthedRequest, @Param('org') org: string): Promise<object> {
+    return this.orgs.usage(await this.user(req), org);
+  }
+
   @Get(':org/members')
   async members(@Req() req: AuthedRequest, @Param('org') org: string): Promise<object> {
     return this.orgs.members(await this.user(req), org);

@@ -101,6 +101,9 @@ export class CachingRegistryStore implements RegistryStore {
   findBlob(digest: string): Promise<BlobRecord | null> {
     return this.inner.findBlob(digest);
   }
+  quotaExceeded(repository: string, blob: BlobRecord): Promise<{ organization: string; quota: number; used: number } | null> {
+    return this.inner.quotaExceeded(repository, blob);
+  }
   linkBlob(repository: string, blob: BlobRecord): Promise<void> {
     return this.inner.linkBlob(repository, blob);
   }

@@ -70,6 +70,11 @@ export interface RegistryStore {
   findBlob(digest: string): Promise<BlobRecord | null>;
   /** Records the blob (once per registry) and links it to the repository, creating the repository if needed. */
   linkBlob(repository: string, blob: BlobRecord): Promise<void>;
+  /**
+   * The organization's storage quota when adding `blob` to `repository` would exceed it (each
+   * distinct blob counts once per organization); null when it fits or there is no quota.
+   */
+  quotaExceeded(repository: string, blob: BlobRecord): Promise<{ organization: string; quota: number; used: number } | null>;
   /** Unlinks a blob from a repository unless a manifest of that repository references it. */
   unlinkBlob(repository: string, digest: string): Promise<UnlinkResult>;
 

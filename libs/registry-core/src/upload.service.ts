@@ -134,6 +134,7 @@ export class UploadService {
     const parsed = requireDigest(digest);
     const blob = await this.store.findRepositoryBlob(from, parsed.digest);
     if (!blob) return null;
+    await this.checkQuota(repository, blob);
     await this.store.linkBlob(repository, blob);
     return blob;
   }
@@ -179,6 +180,7 @@ export class UploadService {
 
   /** Makes verified bytes at `tempPath` the blob (unless it already exists) and links it. */
   private async commit(repository: string, digest: ParsedDigest, tempPath: string, size: number): Promise<BlobRecord> {
+    await this.checkQuota(repository, { digest: digest.digest, size });
     const known = await this.store.findBlob(digest.digest);
     const target = StorageLayout.blob(digest);
     if (!known || !(await this.storage.stat(target))) {
@@ -192,6 +194,17 @@ export class UploadService {
     const blob = { digest: digest.digest, size };
     await this.store.linkBlob(repository, blob);
     return blob;
+  }
+
+  private async checkQuota(repository: string, blob: BlobRecord): Promise<void> {
+    const over = await this.store.quotaExceeded(repository, blob);
+    if (over) {
+      throw new OciError(
+        'DENIED',
+        `storage quota of organization ${over.organization} exceeded: ${over.used} of ${over.quota} bytes used, this blob needs ${blob.size} more`,
+        { quota: over.quota, used: over.used, needed: blob.size },
+      );
+    }
   }
 
   private async discard(id: string): Promise<void> {
