@@ -81,6 +81,27 @@ export class PgRepoStore implements RepoStore {
     return (res.rows[0]?.level as LevelValue | undefined) ?? null;
   }
 
+  async setRepoMember(repositoryId: string, userId: string, level: LevelValue): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO repository_members (repository_id, user_id, level) VALUES ($1, $2, $3)
+       ON CONFLICT (repository_id, user_id) DO UPDATE SET level = EXCLUDED.level`,
+      [repositoryId, userId, level],
+    );
+  }
+
+  async removeRepoMember(repositoryId: string, userId: string): Promise<boolean> {
+    const res = await this.pool.query('DELETE FROM repository_members WHERE repository_id = $1 AND user_id = $2', [repositoryId, userId]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async listRepoMembers(repositoryId: string): Promise<{ username: string; level: LevelValue }[]> {
+    const res = await this.pool.query(
+      'SELECT u.username, m.level FROM repository_members m JOIN users u ON u.id = m.user_id WHERE m.repository_id = $1 ORDER BY u.username',
+      [repositoryId],
+    );
+    return res.rows.map((r) => ({ username: r.username, level: r.level }));
+  }
+
   async activeShare(repositoryId: string, accountId: string, now: Date): Promise<boolean> {
     const res = await this.pool.query('SELECT 1 FROM shares WHERE repository_id = $1 AND account_id = $2 AND (deadline IS NULL OR deadline > $3)', [repositoryId, accountId, now]);
     return (res.rowCount ?? 0) > 0;

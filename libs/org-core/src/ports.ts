@@ -120,6 +120,9 @@ export interface RepoStore {
   updateRepository(id: string, changes: { description?: string; category?: Category; visibility?: Visibility | null }): Promise<void>;
   deleteRepository(id: string): Promise<void>;
   repoGrant(repositoryId: string, userId: string): Promise<LevelValue | null>;
+  setRepoMember(repositoryId: string, userId: string, level: LevelValue): Promise<void>;
+  removeRepoMember(repositoryId: string, userId: string): Promise<boolean>;
+  listRepoMembers(repositoryId: string): Promise<{ username: string; level: LevelValue }[]>;
   activeShare(repositoryId: string, accountId: string, now: Date): Promise<boolean>;
   listTags(repositoryId: string, q: string | undefined, sort: 'name' | 'time', offset: number, limit: number): Promise<{ items: TagRecord[]; total: number }>;
   deleteTags(repositoryId: string, names: string[]): Promise<string[]>;
@@ -128,4 +131,34 @@ export interface RepoStore {
   deleteShare(repositoryId: string, accountId: string): Promise<boolean>;
   findAccountByName(name: string): Promise<{ id: string } | null>;
   searchAudit(query: AuditQuery): Promise<{ items: Record<string, unknown>[]; total: number }>;
+}
+
+export const ACCOUNT_STORE = Symbol('ACCOUNT_STORE');
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  orgQuota: number | null;
+  enabled: boolean;
+  createdAt: Date;
+  userCount: number;
+}
+
+export interface UserView {
+  id: string;
+  accountId: string;
+  username: string;
+  role: 'owner' | 'member';
+  isAdmin: boolean;
+  enabled: boolean;
+  createdAt: Date;
+}
+
+export interface AccountStore {
+  listAccounts(offset: number, limit: number): Promise<{ items: AccountRecord[]; total: number }>;
+  findAccount(id: string): Promise<AccountRecord | null>;
+  updateAccount(id: string, changes: { orgQuota?: number | null; enabled?: boolean }): Promise<void>;
+  listUsers(accountId: string): Promise<UserView[]>;
+  findUser(id: string): Promise<UserView | null>;
+  updateUser(id: string, changes: { enabled?: boolean; role?: 'owner' | 'member'; passwordHash?: string }): Promise<void>;
 }

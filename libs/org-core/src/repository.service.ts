@@ -1,6 +1,6 @@
-import type { Clock, UserRecord } from '@wharf/auth-core';
+import type { Clock, IdentityStore, UserRecord } from '@wharf/auth-core';
 import type { AuditLog } from '@wharf/auth-core';
-import { Level, LevelValue, Visibility } from '@wharf/identity';
+import { Level, levelFromName, levelName, LevelValue, Visibility } from '@wharf/identity';
 import { checkRepositoryName, checkTag } from '@wharf/oci-spec';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { AuditQuery, CATEGORIES, Category, OrgStore, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
@@ -31,6 +31,7 @@ export class RepositoryService {
   constructor(
     private readonly repos: RepoStore,
     private readonly orgs: OrgStore,
+    private readonly identity: IdentityStore,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly registryHost: string,
@@ -146,6 +147,30 @@ export class RepositoryService {
     const account = await this.repos.findAccountByName(accountName);
     if (!account || !(await this.repos.deleteShare(repo.id, account.id))) throw new NotFoundError(`${name} is not shared with ${accountName}`);
     await this.record(user, 'share.delete', name, clientAddress, { account: accountName });
+  }
+
+  async members(user: UserRecord, name: string): Promise<{ items: { username: string; level: string }[]; total: number }> {
+    const repo = await this.requireLevel(user, name, Level.read);
+    const items = (await this.repos.listRepoMembers(repo.id)).map((m) => ({ username: m.username, level: levelName(m.level) as string }));
+    return { items, total: items.length };
+  }
+
+  async setMember(user: UserRecord, name: string, username: string, level: unknown, clientAddress: string | null): Promise<{ username: string; level: string }> {
+    const repo = await this.requireLevel(user, name, Level.manage);
+    const value = typeof level === 'string' ? levelFromName(level) : null;
+    if (value === null) throw new ValidationError('level', 'level must be one of: read, edit, manage');
+    const member = await this.identity.findUserByUsername(username);
+    if (!member) throw new NotFoundError(`user ${username} not found`);
+    await this.repos.setRepoMember(repo.id, member.id, value);
+    await this.record(user, 'repository.member.set', `${name}/${username}`, clientAddress, { level });
+    return { username, level: level as string };
+  }
+
+  async removeMember(user: UserRecord, name: string, username: string, clientAddress: string | null): Promise<void> {
+    const repo = await this.requireLevel(user, name, Level.manage);
+    const member = await this.identity.findUserByUsername(username);
+    if (!member || !(await this.repos.removeRepoMember(repo.id, member.id))) throw new NotFoundError(`${username} has no grant on ${name}`);
+    await this.record(user, 'repository.member.remove', `${name}/${username}`, clientAddress);
   }
 
   async searchAudit(user: UserRecord, query: Omit<AuditQuery, 'accountId'>): Promise<{ items: Record<string, unknown>[]; total: number }> {

@@ -1,3 +1,4 @@
 export * from './org.module';
 export * from './organizations.controller';
 export * from './repositories.controller';
+export * from './accounts.controller';

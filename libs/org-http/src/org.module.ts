@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Pool } from 'pg';
-import { AUDIT_LOG, AuditLog, CLOCK, Clock, IDENTITY_STORE, IdentityStore } from '@wharf/auth-core';
+import { AccountService, AUDIT_LOG, AuditLog, CLOCK, Clock, IDENTITY_STORE, IdentityStore } from '@wharf/auth-core';
 import type { WharfConfig } from '@wharf/config';
-import { PG_POOL, PgOrgStore, PgRepoStore } from '@wharf/database';
-import { ORG_STORE, OrganizationService, OrgStore, REPO_STORE, RepositoryService, RepoStore } from '@wharf/org-core';
+import { PG_POOL, PgAccountStore, PgOrgStore, PgRepoStore } from '@wharf/database';
+import { ACCOUNT_STORE, AccountAdminService, AccountStore, ORG_STORE, OrganizationService, OrgStore, REPO_STORE, RepositoryService, RepoStore } from '@wharf/org-core';
+import { AccountsController } from './accounts.controller';
 import { OrganizationsController } from './organizations.controller';
 import { AuditController, RepositoriesController } from './repositories.controller';
 
@@ -16,7 +17,7 @@ export class OrgModule {
   static forRoot(config: Pick<WharfConfig, 'orgQuota' | 'publicUrl'>): DynamicModule {
     return {
       module: OrgModule,
-      controllers: [OrganizationsController, RepositoriesController, AuditController],
+      controllers: [OrganizationsController, RepositoriesController, AuditController, AccountsController],
       providers: [
         { provide: ORG_STORE, useFactory: (pool: Pool) => new PgOrgStore(pool), inject: [PG_POOL] },
         {
@@ -27,8 +28,15 @@ export class OrgModule {
         { provide: REPO_STORE, useFactory: (pool: Pool) => new PgRepoStore(pool), inject: [PG_POOL] },
         {
           provide: RepositoryService,
-          useFactory: (repos: RepoStore, orgs: OrgStore, audit: AuditLog, clock: Clock) => new RepositoryService(repos, orgs, audit, clock, new URL(config.publicUrl).host),
-          inject: [REPO_STORE, ORG_STORE, AUDIT_LOG, CLOCK],
+          useFactory: (repos: RepoStore, orgs: OrgStore, identity: IdentityStore, audit: AuditLog, clock: Clock) =>
+            new RepositoryService(repos, orgs, identity, audit, clock, new URL(config.publicUrl).host),
+          inject: [REPO_STORE, ORG_STORE, IDENTITY_STORE, AUDIT_LOG, CLOCK],
+        },
+        { provide: ACCOUNT_STORE, useFactory: (pool: Pool) => new PgAccountStore(pool), inject: [PG_POOL] },
+        {
+          provide: AccountAdminService,
+          useFactory: (store: AccountStore, accounts: AccountService, audit: AuditLog) => new AccountAdminService(store, accounts, audit),
+          inject: [ACCOUNT_STORE, AccountService, AUDIT_LOG],
         },
       ],
     };

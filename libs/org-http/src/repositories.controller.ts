@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { AccountService, UserRecord } from '@wharf/auth-core';
 import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard } from '@wharf/auth-http';
 import { CATEGORIES, Category, RepositoryService, RepoView } from '@wharf/org-core';
-import { ValidationError } from '@wharf/util';
+import { NotFoundError, ValidationError } from '@wharf/util';
 import { pagination } from './organizations.controller';
 
 type AuthedRequest = Request & { user: ApiUser };
@@ -93,6 +93,31 @@ export class RepositoriesController {
   @HttpCode(204)
   async deleteTag(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('tag') tag: string): Promise<void> {
     await this.repos.deleteTags(await this.user(req), `${org}/${repo}`, [tag], clientAddress(req));
+  }
+
+  @Get(':org/:repo/members')
+  async members(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string): Promise<object> {
+    return this.repos.members(await this.user(req), `${org}/${repo}`);
+  }
+
+  @Get(':org/:repo/members/:username')
+  async member(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('username') username: string): Promise<object> {
+    const all = await this.repos.members(await this.user(req), `${org}/${repo}`);
+    const found = all.items.find((m) => m.username === username);
+    if (!found) throw new NotFoundError(`${username} has no grant on ${org}/${repo}`);
+    return found;
+  }
+
+  @Put(':org/:repo/members/:username')
+  async setMember(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('username') username: string, @Body() raw: unknown): Promise<object> {
+    const body = bodyObject(raw, ['level']);
+    return this.repos.setMember(await this.user(req), `${org}/${repo}`, username, body['level'], clientAddress(req));
+  }
+
+  @Delete(':org/:repo/members/:username')
+  @HttpCode(204)
+  async removeMember(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('username') username: string): Promise<void> {
+    await this.repos.removeMember(await this.user(req), `${org}/${repo}`, username, clientAddress(req));
   }
 
   @Post(':org/:repo/shares')
