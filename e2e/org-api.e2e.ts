@@ -185,6 +185,40 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     expect((await json(await api(srv, `/organizations/${o.org}/usage`, o.bearer))).usedBytes).toBe(1500);
   });
 
+  it('documents every management endpoint in the OpenAPI document', async () => {
+    const doc = await json(await fetch(`${srv.url}/api/docs-json`));
+    const paths = Object.keys(doc.paths);
+    for (const p of [
+      '/api/v1/auth/login',
+      '/api/v1/auth/me',
+      '/api/v1/auth/temporary-login',
+      '/api/v1/access-keys',
+      '/api/v1/access-keys/{ak}',
+      '/api/v1/accounts',
+      '/api/v1/accounts/{id}',
+      '/api/v1/accounts/{id}/users',
+      '/api/v1/users/{id}',
+      '/api/v1/organizations',
+      '/api/v1/organizations/{org}',
+      '/api/v1/organizations/{org}/usage',
+      '/api/v1/organizations/{org}/members',
+      '/api/v1/organizations/{org}/members/{username}',
+      '/api/v1/organizations/{org}/robots',
+      '/api/v1/organizations/{org}/robots/{name}',
+      '/api/v1/repositories',
+      '/api/v1/repositories/{org}/{repo}',
+      '/api/v1/repositories/{org}/{repo}/tags',
+      '/api/v1/repositories/{org}/{repo}/tags/{tag}',
+      '/api/v1/repositories/{org}/{repo}/members/{username}',
+      '/api/v1/repositories/{org}/{repo}/shares',
+      '/api/v1/repositories/{org}/{repo}/shares/{account}',
+      '/api/v1/audit-events',
+    ]) {
+      expect([p, paths.includes(p)]).toEqual([p, true]);
+    }
+    expect((await fetch(`${srv.url}/api/docs`)).status).toBe(200);
+  });
+
   it('refuses anonymous and non-API tokens', async () => {
     expect((await fetch(`${srv.url}/api/v1/organizations`)).status).toBe(401);
   });

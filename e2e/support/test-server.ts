@@ -8,7 +8,7 @@ import { AccountService, Clock, IDENTITY_STORE, IdentityStore, SigningKeyRing } 
 import { AuthModule } from '@wharf/auth-http';
 import { loadConfig } from '@wharf/config';
 import { DatabaseModule, HealthController, PG_POOL } from '@wharf/database';
-import { OrgModule } from '@wharf/org-http';
+import { mountOpenApi, OrgModule } from '@wharf/org-http';
 import { listenFront, RegistryModule } from '@wharf/registry-http';
 import { freePort } from './test-registry';
 
@@ -64,7 +64,7 @@ export async function startTestServer(databaseUrl: string, redisUrl: string, env
   })
   class TestServerModule {}
   const app = await NestFactory.create(TestServerModule, { logger: ['error'] });
-  const front = await listenFront(app, '127.0.0.1', port);
+  const front = await listenFront(app, '127.0.0.1', port, mountOpenApi);
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,

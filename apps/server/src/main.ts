@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '@wharf/config';
 import { migrate } from '@wharf/database';
+import { mountOpenApi } from '@wharf/org-http';
 import { listenFront } from '@wharf/registry-http';
 import { AppModule } from './app.module';
 import { RunningService, startEmbeddedPostgres } from './embedded-postgres';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       ),
       { logger: ['error', 'warn'] },
     );
-    const front = await listenFront(app, config.host, config.port);
+    const front = await listenFront(app, config.host, config.port, mountOpenApi);
     log(`Wharf is serving on http://${config.host}:${config.port} (storage: ${config.storage}, data: ${config.dataDir})`);
 
     let stopping = false;

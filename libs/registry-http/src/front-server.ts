@@ -19,8 +19,17 @@ export function createFrontServer(app: INestApplication, registry: RegistryHttpH
   });
 }
 
-/** Initialises the Nest app, listens, and returns a function that closes both. */
-export async function listenFront(app: INestApplication, host: string, port: number): Promise<{ server: Server; close: () => Promise<void> }> {
+/**
+ * Initialises the Nest app (after `beforeInit`, e.g. mounting the OpenAPI document), listens, and
+ * returns a function that closes both.
+ */
+export async function listenFront(
+  app: INestApplication,
+  host: string,
+  port: number,
+  beforeInit?: (app: INestApplication) => void,
+): Promise<{ server: Server; close: () => Promise<void> }> {
+  beforeInit?.(app);
   await app.init();
   const server = createFrontServer(app, app.get(RegistryHttpHandler));
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
