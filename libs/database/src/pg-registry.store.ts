@@ -173,7 +173,8 @@ export class PgRegistryStore implements RegistryStore {
   }
 
   /**
-   * One statement (one round trip, atomic): manifest, its references and the tag. The tag's
+   * One statement (one round trip, atomic): manifest, its references, the tag and the
+   * repository's update time. The tag's
    * foreign key is checked at the end of the statement, when the manifest row exists. A
    * repository that does not exist yet (a manifest with no blobs, e.g. an empty index) is
    * created and the statement retried.
@@ -205,7 +206,12 @@ export class PgRegistryStore implements RegistryStore {
                tag AS (
                  INSERT INTO tags (repository_id, name, manifest_digest)
                  SELECT id, $11, $2 FROM repo WHERE $11::text IS NOT NULL
-                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = EXCLUDED.manifest_digest, updated_at = now())
+                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = EXCLUDED.manifest_digest, updated_at = now()),
+               -- "updated" for the console, written at most once a second per repository so parallel
+               -- tag pushes do not queue on the repository row.
+               touch AS (
+                 UPDATE repositories SET updated_at = now()
+                  WHERE id = (SELECT id FROM repo) AND updated_at < now() - interval '1 second')
                SELECT id FROM repo`,
         values,
       });

@@ -2,12 +2,10 @@ import { Pool } from 'pg';
 import type { LevelValue, Visibility } from '@wharf/identity';
 import type { AuditQuery, Category, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from '@wharf/org-core';
 
-const REPO_SELECT = `
-  SELECT r.id, r.name, r.visibility, r.description, r.category, r.download_count, r.created_at,
-         coalesce((SELECT max(t.updated_at) FROM tags t WHERE t.repository_id = r.id), r.updated_at) AS updated_at,
-         (SELECT count(*)::int FROM tags t WHERE t.repository_id = r.id) AS tag_count,
-         o.id AS org_id, o.account_id, o.visibility AS org_visibility
-    FROM repositories r LEFT JOIN organizations o ON o.name = split_part(r.name, '/', 1)`;
+const REPO_COLUMNS = `r.id, r.name, r.visibility, r.description, r.category, r.download_count, r.created_at, r.updated_at,
+         o.id AS org_id, o.account_id, o.visibility AS org_visibility`;
+const REPO_FROM = `FROM repositories r LEFT JOIN organizations o ON o.name = split_part(r.name, '/', 1)`;
+const TAG_COUNT = `(SELECT count(*)::int FROM tags t WHERE t.repository_id = v.id) AS tag_count`;
 
 function toRepo(r: Record<string, unknown>): RepoRecord {
   return {
@@ -28,9 +26,9 @@ function toRepo(r: Record<string, unknown>): RepoRecord {
 const like = (q: string | undefined) => (q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null);
 
 const ORDER: Record<RepoListQuery['sort'], string> = {
-  name: 'r.name',
-  updated: 'updated_at DESC, r.name',
-  downloads: 'r.download_count DESC, r.name',
+  name: 'v.name',
+  updated: 'v.updated_at DESC, v.name',
+  downloads: 'v.download_count DESC, v.name',
 };
 
 /** RepoStore on Postgres: repository attributes, tags with sizes, shares and the audit log. */
@@ -38,14 +36,20 @@ export class PgRepoStore implements RepoStore {
   constructor(private readonly pool: Pool) {}
 
   async findRepository(name: string): Promise<RepoRecord | null> {
-    const res = await this.pool.query({ name: 'repo-find', text: `${REPO_SELECT} WHERE r.name = $1`, values: [name] });
+    const res = await this.pool.query({
+      name: 'repo-find',
+      text: `SELECT v.*, ${TAG_COUNT} FROM (SELECT ${REPO_COLUMNS} ${REPO_FROM} WHERE r.name = $1) v`,
+      values: [name],
+    });
     return res.rows[0] ? toRepo(res.rows[0]) : null;
   }
 
   async listRepositories(q: RepoListQuery): Promise<{ items: RepoRecord[]; total: number }> {
     const v = q.viewer;
+    // Filter once into a CTE, count it, cut the page, and only then compute per-row extras (tag
+    // counts): computed before OFFSET they would run for every skipped row.
     const res = await this.pool.query(
-      `SELECT *, count(*) OVER () AS total FROM (${REPO_SELECT}
+      `WITH v AS (SELECT ${REPO_COLUMNS} ${REPO_FROM}
         WHERE ($1 OR o.visibility = 'public' OR r.visibility = 'public' OR ($2 AND o.account_id = $3)
                OR EXISTS (SELECT 1 FROM organization_members m WHERE m.organization_id = o.id AND m.user_id = $4)
                OR EXISTS (SELECT 1 FROM repository_members m WHERE m.repository_id = r.id AND m.user_id = $4)
@@ -57,8 +61,9 @@ export class PgRepoStore implements RepoStore {
           AND ($9::text IS NULL
                OR ($9 = 'mine' AND o.account_id = $3)
                OR ($9 = 'shared-with-me' AND EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id AND s.account_id = $3))
-               OR ($9 = 'shared-by-me' AND o.account_id = $3 AND EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id)))
-      ) r ORDER BY ${ORDER[q.sort]} OFFSET $10 LIMIT $11`,
+               OR ($9 = 'shared-by-me' AND o.account_id = $3 AND EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id))))
+       SELECT v.*, ${TAG_COUNT}, (SELECT count(*) FROM v) AS total
+         FROM (SELECT * FROM v ORDER BY ${ORDER[q.sort]} OFFSET $10 LIMIT $11) v ORDER BY ${ORDER[q.sort]}`,
       [v.isAdmin, v.isOwner, v.accountId, v.userId, q.org ?? null, like(q.q), q.category ?? null, q.visibility ?? null, q.filter ?? null, q.offset, q.limit],
     );
     return { items: res.rows.map(toRepo), total: res.rows[0] ? Number(res.rows[0].total) : 0 };
