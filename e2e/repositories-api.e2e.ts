@@ -24,7 +24,7 @@ const DAY = 24 * 3600 * 1000;
   }
 
   /** Pushes an image with one layer under the given tags through the registry. */
-  async function push(who: { auth: string }, repo: string, tags: string[], layer: string): Promise<string> {
+  async function push(who: { auth: string }, repo: string, tags: string[], layer: string): Promise<{ digest: string; size: number }> {
     const t = await token(srv, [`repository:${repo}:pull,push`], who.auth);
     const h = { authorization: `Bearer ${t}` };
     const config = Buffer.from(`{"layer":"${layer}"}`);
@@ -37,11 +37,11 @@ const DAY = 24 * 3600 * 1000;
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
     });
-    for (const tag of tags) {
+    for (const tag of tags.length ? tags : [sha(manifest)]) {
       const res = await fetch(`${srv.url}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { ...h, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
       expect(res.status).toBe(201);
     }
-    return sha(manifest);
+    return { digest: sha(manifest), size: Buffer.byteLength(manifest) };
   }
 
   beforeAll(async () => {
@@ -91,7 +91,15 @@ const DAY = 24 * 3600 * 1000;
     const repo = `${a.org}/web`;
     const tags = await json(await api(srv, `/repositories/${repo}/tags?sort=name`, a.bearer));
     expect(tags.items.map((t: { tag: string }) => t.tag)).toEqual(['latest', 'v1', 'v2']);
-    expect(tags.items[0]).toMatchObject({ mediaType: 'application/vnd.oci.image.manifest.v1+json', pullCommand: `docker pull ${srv.host}/${repo}:latest` });
+    expect(tags.items[0]).toMatchObject({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      pullCommand: `docker pull ${srv.host}/${repo}:latest`,
+      pushedBy: a.user,
+      platforms: [],
+    });
+    const pushes = await srv.pool.query(`SELECT actor FROM audit_events WHERE action = 'manifest.push' AND resource = $1`, [`${repo}:latest`]);
+    expect(pushes.rows.map((r) => r.actor)).toEqual([a.user]);
+    expect((await json(await api(srv, `/repositories/${repo}`, a.bearer))).size).toBe(Buffer.byteLength('web layer') + Buffer.byteLength('{"layer":"web layer"}'));
     expect(tags.items[0].size).toBeGreaterThan('web layer'.length);
     expect((await json(await api(srv, `/repositories/${repo}/tags?q=v`, a.bearer))).total).toBe(2);
     expect((await api(srv, `/repositories/${repo}/tags/latest`, a.bearer, { method: 'DELETE' })).status).toBe(204);
@@ -157,9 +165,27 @@ const DAY = 24 * 3600 * 1000;
     expect((await api(srv, '/audit-events', await apiLogin(srv, `${a.user}m`, 'member-password'))).status).toBe(403);
   });
 
+  it('lists the platforms of an index tag', async () => {
+    const repo = `${a.org}/multi`;
+    const child = await push(a, repo, [], 'multi layer');
+    const t = await token(srv, [`repository:${repo}:pull,push`], a.auth);
+    const body = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: child.digest, size: child.size, platform: { os: 'linux', architecture: 'amd64' } },
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: child.digest, size: child.size, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+      ],
+    });
+    const put = await fetch(`${srv.url}/v2/${repo}/manifests/v1`, { method: 'PUT', body, headers: { authorization: `Bearer ${t}`, 'content-type': 'application/vnd.oci.image.index.v1+json' } });
+    expect(put.status).toBe(201);
+    const tags = await json(await api(srv, `/repositories/${repo}/tags`, a.bearer));
+    expect(tags.items[0]).toMatchObject({ tag: 'v1', mediaType: 'application/vnd.oci.image.index.v1+json', platforms: ['linux/amd64', 'linux/arm64/v8'] });
+  });
+
   it('counts each manifest GET once for the repository and the tag (HEAD does not count)', async () => {
     const repo = `${a.org}/counted`;
-    const digest = await push(a, repo, ['v1'], 'counted layer');
+    const { digest } = await push(a, repo, ['v1'], 'counted layer');
     const t = await token(srv, [`repository:${repo}:pull`], a.auth);
     const h = { authorization: `Bearer ${t}` };
     for (let i = 0; i < 3; i++) expect((await fetch(`${srv.url}/v2/${repo}/manifests/v1`, { headers: h })).status).toBe(200);

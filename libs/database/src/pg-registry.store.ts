@@ -192,6 +192,7 @@ export class PgRegistryStore implements RegistryStore {
       m.references.map((r) => r.digest),
       m.references.map((r) => r.kind),
       m.tag,
+      m.pushedBy,
     ];
     for (let attempt = 0; attempt < 2; attempt++) {
       const res = await this.pool.query({
@@ -204,9 +205,10 @@ export class PgRegistryStore implements RegistryStore {
                  INSERT INTO manifest_references (repository_id, manifest_digest, child_digest, kind)
                  SELECT ins.repository_id, $2, c, k FROM ins, unnest($9::text[], $10::text[]) AS t(c, k) ON CONFLICT DO NOTHING),
                tag AS (
-                 INSERT INTO tags (repository_id, name, manifest_digest)
-                 SELECT id, $11, $2 FROM repo WHERE $11::text IS NOT NULL
-                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = EXCLUDED.manifest_digest, updated_at = now()),
+                 INSERT INTO tags (repository_id, name, manifest_digest, pushed_by)
+                 SELECT id, $11, $2, $12 FROM repo WHERE $11::text IS NOT NULL
+                 ON CONFLICT (repository_id, name) DO UPDATE
+                   SET manifest_digest = EXCLUDED.manifest_digest, pushed_by = EXCLUDED.pushed_by, updated_at = now()),
                -- "updated" for the console, written at most once a second per repository so parallel
                -- tag pushes do not queue on the repository row.
                touch AS (

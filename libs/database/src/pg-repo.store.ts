@@ -5,7 +5,22 @@ import type { AuditQuery, Category, RepoListQuery, RepoRecord, RepoStore, ShareR
 const REPO_COLUMNS = `r.id, r.name, r.visibility, r.description, r.category, r.download_count, r.created_at, r.updated_at,
          o.id AS org_id, o.account_id, o.visibility AS org_visibility`;
 const REPO_FROM = `FROM repositories r LEFT JOIN organizations o ON o.name = split_part(r.name, '/', 1)`;
-const TAG_COUNT = `(SELECT count(*)::int FROM tags t WHERE t.repository_id = v.id) AS tag_count`;
+const TAG_COUNT = `(SELECT count(*)::int FROM tags t WHERE t.repository_id = v.id) AS tag_count,
+  (SELECT coalesce(sum(b.size), 0) FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest WHERE rb.repository_id = v.id) AS size`;
+const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+
+function platformsOf(payload: Buffer | null): string[] {
+  if (!payload) return [];
+  try {
+    const doc = JSON.parse(payload.toString('utf8')) as { manifests?: { platform?: { os?: string; architecture?: string; variant?: string } }[] };
+    return (doc.manifests ?? [])
+      .map((m) => m.platform)
+      .filter((p): p is { os: string; architecture: string; variant?: string } => !!p?.os && !!p.architecture)
+      .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
+  } catch {
+    return [];
+  }
+}
 
 function toRepo(r: Record<string, unknown>): RepoRecord {
   return {
@@ -17,6 +32,7 @@ function toRepo(r: Record<string, unknown>): RepoRecord {
     category: r['category'] as Category,
     downloadCount: Number(r['download_count']),
     tagCount: r['tag_count'] as number,
+    size: Number(r['size'] ?? 0),
     createdAt: r['created_at'] as Date,
     updatedAt: r['updated_at'] as Date,
   };
@@ -114,16 +130,26 @@ export class PgRepoStore implements RepoStore {
 
   async listTags(repositoryId: string, q: string | undefined, sort: 'name' | 'time', offset: number, limit: number): Promise<{ items: TagRecord[]; total: number }> {
     const res = await this.pool.query(
-      `SELECT t.name, t.manifest_digest, m.media_type, t.updated_at, t.download_count, count(*) OVER () AS total,
+      `SELECT t.name, t.manifest_digest, m.media_type, t.updated_at, t.download_count, t.pushed_by, count(*) OVER () AS total,
+              CASE WHEN m.media_type = ANY($5::text[]) THEN m.payload END AS index_payload,
               m.size + coalesce((SELECT sum(b.size) FROM manifest_references mr JOIN blobs b ON b.digest = mr.child_digest
                                   WHERE mr.repository_id = t.repository_id AND mr.manifest_digest = t.manifest_digest AND mr.kind <> 'manifest'), 0) AS size
          FROM tags t JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
         WHERE t.repository_id = $1 AND ($2::text IS NULL OR t.name LIKE $2)
         ORDER BY ${sort === 'time' ? 't.updated_at DESC, t.name' : 't.name'} OFFSET $3 LIMIT $4`,
-      [repositoryId, like(q), offset, limit],
+      [repositoryId, like(q), offset, limit, INDEX_TYPES],
     );
     return {
-      items: res.rows.map((r) => ({ name: r.name, digest: r.manifest_digest, mediaType: r.media_type, size: Number(r.size), updatedAt: r.updated_at, downloadCount: Number(r.download_count) })),
+      items: res.rows.map((r) => ({
+        name: r.name,
+        digest: r.manifest_digest,
+        mediaType: r.media_type,
+        size: Number(r.size),
+        updatedAt: r.updated_at,
+        pushedBy: r.pushed_by,
+        downloadCount: Number(r.download_count),
+        platforms: platformsOf(r.index_payload),
+      })),
       total: res.rows[0] ? Number(res.rows[0].total) : 0,
     };
   }

@@ -69,6 +69,8 @@ export interface RepoRecord {
   category: Category;
   downloadCount: number;
   tagCount: number;
+  /** Bytes of the distinct blobs the repository holds. */
+  size: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -91,7 +93,10 @@ export interface TagRecord {
   mediaType: string;
   size: number;
   updatedAt: Date;
+  pushedBy: string | null;
   downloadCount: number;
+  /** `os/architecture[/variant]` of each child, for an index; empty for an image manifest. */
+  platforms: string[];
 }
 
 export interface ShareRecord {

@@ -14,6 +14,7 @@ export interface RepoView {
   category: Category;
   visibility: Visibility;
   tagCount: number;
+  size: number;
   downloadCount: number;
   createdAt: string;
   updatedAt: string;
@@ -83,7 +84,9 @@ export class RepositoryService {
         digest: t.digest,
         mediaType: t.mediaType,
         size: t.size,
+        platforms: t.platforms,
         pushedAt: t.updatedAt.toISOString(),
+        pushedBy: t.pushedBy,
         downloadCount: t.downloadCount,
         pullCommand: `docker pull ${this.registryHost}/${name}:${t.name}`,
       })),
@@ -212,6 +215,7 @@ export class RepositoryService {
       category: r.category,
       visibility: r.visibility ?? r.organization?.visibility ?? 'private',
       tagCount: r.tagCount,
+      size: r.size,
       downloadCount: r.downloadCount,
       createdAt: r.createdAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),

@@ -20,7 +20,7 @@ export class ManifestService {
     private readonly downloads: DownloadCounter = noDownloadCounter,
   ) {}
 
-  async put(repository: string, reference: string, contentType: string | undefined, body: Buffer): Promise<PutManifestResult> {
+  async put(repository: string, reference: string, contentType: string | undefined, body: Buffer, pushedBy: string | null = null): Promise<PutManifestResult> {
     if (body.length > this.limits.maxManifestBytes) {
       throw new OciError('PAYLOAD_TOO_LARGE', `manifest is ${body.length} bytes; the limit is ${this.limits.maxManifestBytes} bytes`);
     }
@@ -54,6 +54,7 @@ export class ManifestService {
       annotations: parsed.value.annotations,
       references: parsed.value.references,
       tag: byDigest ? null : reference,
+      pushedBy,
     });
     return { digest, subject: parsed.value.subject?.digest ?? null };
   }

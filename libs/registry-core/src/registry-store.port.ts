@@ -29,6 +29,8 @@ export interface NewManifest {
   references: ManifestReference[];
   /** Tag to point at the manifest in the same transaction. */
   tag: string | null;
+  /** Who pushed it (token subject), shown in tag lists. */
+  pushedBy: string | null;
 }
 
 /** Who is listing the catalog (from the token); the catalog shows only what they may pull. */

@@ -12,6 +12,19 @@ export interface RegistryLogger {
   error(message: string, fields: Record<string, unknown>): void;
 }
 
+/** Where pushes and deletes are recorded (the audit_events table; same shape as the auth audit port). */
+export interface RegistryAuditLog {
+  record(event: {
+    actor: string | null;
+    accountId: string | null;
+    action: string;
+    resource: string;
+    result: 'success' | 'failure';
+    clientAddress: string | null;
+    detail?: Record<string, unknown>;
+  }): Promise<void>;
+}
+
 type Ctx = {
   req: IncomingMessage;
   res: ServerResponse;
@@ -34,6 +47,7 @@ export class RegistryHttpHandler {
     private readonly access: AccessControl,
     private readonly limits: RegistryLimits,
     private readonly logger: RegistryLogger,
+    private readonly auditLog: RegistryAuditLog | null = null,
   ) {}
 
   /** Handles `/v2` and `/v2/...`; never throws. */
@@ -69,10 +83,12 @@ export class RegistryHttpHandler {
         if (method === 'GET' || method === 'HEAD') return this.getManifest(route.name, route.reference, method, ctx);
         if (method === 'PUT') return this.putManifest(route.name, route.reference, ctx);
         await this.manifests.delete(route.name, route.reference);
+        this.audit(ctx, route.reference.includes(':') ? 'manifest.delete' : 'tag.delete', `${route.name}:${route.reference}`);
         return send(ctx.res, 202, {});
       case 'blob':
         if (method === 'DELETE') {
           await this.blobs.delete(route.name, route.digest);
+          this.audit(ctx, 'blob.delete', `${route.name}@${route.digest}`);
           return send(ctx.res, 202, {});
         }
         return this.getBlob(route.name, route.digest, method, ctx);
@@ -124,7 +140,8 @@ export class RegistryHttpHandler {
       this.limits.maxManifestBytes,
       () => new OciError('PAYLOAD_TOO_LARGE', `manifest exceeds the limit of ${this.limits.maxManifestBytes} bytes`),
     );
-    const result = await this.manifests.put(name, reference, header(ctx.req, 'content-type'), body);
+    const result = await this.manifests.put(name, reference, header(ctx.req, 'content-type'), body, ctx.principal.subject);
+    this.audit(ctx, 'manifest.push', `${name}:${reference}`, { digest: result.digest });
     const headers: Record<string, string> = {
       location: `/v2/${name}/manifests/${result.digest}`,
       'docker-content-digest': result.digest,
@@ -232,6 +249,22 @@ export class RegistryHttpHandler {
       { 'content-type': MediaType.OciIndex, ...headers },
       JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }),
     );
+  }
+
+  /** Registry changes go to the audit log without holding up the response. */
+  private audit(ctx: Ctx, action: string, resource: string, detail?: Record<string, unknown>): void {
+    const claims = ctx.principal.claims as { wharf?: { acct?: string } } | undefined;
+    this.auditLog
+      ?.record({
+        actor: ctx.principal.subject,
+        accountId: claims?.wharf?.acct ?? null,
+        action,
+        resource,
+        result: 'success',
+        clientAddress: ctx.req.socket.remoteAddress ?? null,
+        detail,
+      })
+      .catch((err) => this.logger.error('audit write failed', { error: String(err) }));
   }
 
   private created(name: string, digest: string, ctx: Ctx): void {

@@ -3,7 +3,7 @@ import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, OnModuleI
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { WharfConfig } from '@wharf/config';
-import { PG_POOL, PgRegistryStore } from '@wharf/database';
+import { PG_POOL, PgAuditLog, PgRegistryStore } from '@wharf/database';
 import {
   BlobService,
   CachingRegistryStore,
@@ -109,11 +109,17 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
         },
         {
           provide: RegistryHttpHandler,
-          useFactory: (b: BlobService, u: UploadService, m: ManifestService, a: AccessControl, l: RegistryLimits) =>
-            new RegistryHttpHandler(b, u, m, a, l, {
-              error: (message, fields) => logger.error(JSON.stringify({ message, ...fields })),
-            }),
-          inject: [BlobService, UploadService, ManifestService, ACCESS_CONTROL, REGISTRY_LIMITS],
+          useFactory: (b: BlobService, u: UploadService, m: ManifestService, a: AccessControl, l: RegistryLimits, pool: Pool) =>
+            new RegistryHttpHandler(
+              b,
+              u,
+              m,
+              a,
+              l,
+              { error: (message, fields) => logger.error(JSON.stringify({ message, ...fields })) },
+              new PgAuditLog(pool),
+            ),
+          inject: [BlobService, UploadService, ManifestService, ACCESS_CONTROL, REGISTRY_LIMITS, PG_POOL],
         },
       ],
       exports: [RegistryHttpHandler, STORAGE_DRIVER, REGISTRY_STORE, DOWNLOAD_COUNTER],
