@@ -161,6 +161,12 @@ const DAY = 24 * 3600 * 1000;
     expect((await json(await api(srv, '/audit-events?from=yesterday', a.bearer))).error.field).toBe('from');
     // Another account's owner does not see these events.
     expect((await json(await api(srv, `/audit-events?resource=${encodeURIComponent(`${a.org}/web`)}`, b.bearer))).total).toBe(0);
+    // Each kind of action this suite performed left its entry.
+    const kinds = await json(await api(srv, `/audit-events?actor=${a.user}&pageSize=100`, a.bearer));
+    const actions = new Set(kinds.items.map((e: { action: string }) => e.action));
+    for (const action of ['login', 'organization.create', 'manifest.push', 'repository.update', 'tag.delete', 'share.create', 'share.delete']) {
+      expect([action, actions.has(action)]).toEqual([action, true]);
+    }
     await srv.accounts.createMember(a.accountId, `${a.user}m`, 'member-password');
     expect((await api(srv, '/audit-events', await apiLogin(srv, `${a.user}m`, 'member-password'))).status).toBe(403);
   });

@@ -82,7 +82,7 @@ export class AccountAdminService {
     }
   }
 
-  async listUsers(caller: UserRecord, accountId: string): Promise<object> {
+  async listUsers(caller: UserRecord, accountId: string): Promise<{ items: object[]; total: number }> {
     await this.requireAccountManager(caller, accountId);
     const items = (await this.store.listUsers(accountId)).map(userOut);
     return { items, total: items.length };

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { AccountService } from '@wharf/auth-core';
 import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard } from '@wharf/auth-http';
 import { AccountAdminService } from '@wharf/org-core';
-import { pagination } from './organizations.controller';
+import { pageOf, pagination } from './organizations.controller';
 
 type AuthedRequest = Request & { user: ApiUser };
 
@@ -26,6 +26,7 @@ export class AccountsController {
 
   @Get('accounts')
   async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<object> {
+    pageOf({ items: [], total: 0 }, query); // validates the query
     const { page, pageSize } = pagination(query);
     return this.admin.listAccounts(await this.accounts.requireUser(req.user.userId), page, pageSize);
   }
@@ -44,8 +45,8 @@ export class AccountsController {
   }
 
   @Get('accounts/:id/users')
-  async users(@Req() req: AuthedRequest, @Param('id') id: string): Promise<object> {
-    return this.admin.listUsers(await this.accounts.requireUser(req.user.userId), id);
+  async users(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: Record<string, unknown>): Promise<object> {
+    return pageOf(await this.admin.listUsers(await this.accounts.requireUser(req.user.userId), id), query);
   }
 
   @Patch('users/:id')

@@ -19,6 +19,13 @@ export function pagination(query: Record<string, unknown>): { page: number; page
   return { page: num('page', 1, 1_000_000), pageSize: num('pageSize', 20, 100) };
 }
 
+/** Pages an in-memory list (short lists such as members and robots) with the same query rules. */
+export function pageOf<T>(all: { items: T[]; total: number }, query: Record<string, unknown>): { items: T[]; total: number } {
+  for (const key of Object.keys(query)) if (key !== 'page' && key !== 'pageSize') throw new ValidationError(key, `unknown query parameter "${key}" (allowed: page, pageSize)`);
+  const { page, pageSize } = pagination(query);
+  return { items: all.items.slice((page - 1) * pageSize, page * pageSize), total: all.total };
+}
+
 /** `/api/v1/organizations` (SPEC §12): organizations, members and robot accounts. */
 @Controller('api/v1/organizations')
 @UseFilters(ApiErrorFilter)
@@ -42,6 +49,7 @@ export class OrganizationsController {
 
   @Get()
   async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<{ items: OrgView[]; total: number }> {
+    for (const key of Object.keys(query)) if (key !== 'page' && key !== 'pageSize') throw new ValidationError(key, `unknown query parameter "${key}" (allowed: page, pageSize)`);
     const { page, pageSize } = pagination(query);
     return this.orgs.list(await this.user(req), page, pageSize);
   }
@@ -70,8 +78,8 @@ export class OrganizationsController {
   }
 
   @Get(':org/members')
-  async members(@Req() req: AuthedRequest, @Param('org') org: string): Promise<object> {
-    return this.orgs.members(await this.user(req), org);
+  async members(@Req() req: AuthedRequest, @Param('org') org: string, @Query() query: Record<string, unknown>): Promise<object> {
+    return pageOf(await this.orgs.members(await this.user(req), org), query);
   }
 
   @Put(':org/members/:username')
@@ -94,8 +102,8 @@ export class OrganizationsController {
   }
 
   @Get(':org/robots')
-  async robots(@Req() req: AuthedRequest, @Param('org') org: string): Promise<object> {
-    return this.orgs.robots(await this.user(req), org);
+  async robots(@Req() req: AuthedRequest, @Param('org') org: string, @Query() query: Record<string, unknown>): Promise<object> {
+    return pageOf(await this.orgs.robots(await this.user(req), org), query);
   }
 
   @Patch(':org/robots/:name')

@@ -4,7 +4,7 @@ import { AccountService, UserRecord } from '@wharf/auth-core';
 import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard } from '@wharf/auth-http';
 import { CATEGORIES, Category, RepositoryService, RepoView } from '@wharf/org-core';
 import { NotFoundError, ValidationError } from '@wharf/util';
-import { pagination } from './organizations.controller';
+import { pageOf, pagination } from './organizations.controller';
 
 type AuthedRequest = Request & { user: ApiUser };
 
@@ -96,8 +96,8 @@ export class RepositoriesController {
   }
 
   @Get(':org/:repo/members')
-  async members(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string): Promise<object> {
-    return this.repos.members(await this.user(req), `${org}/${repo}`);
+  async members(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<object> {
+    return pageOf(await this.repos.members(await this.user(req), `${org}/${repo}`), query);
   }
 
   @Get(':org/:repo/members/:username')
@@ -128,8 +128,8 @@ export class RepositoriesController {
   }
 
   @Get(':org/:repo/shares')
-  async shares(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string): Promise<object> {
-    return this.repos.shares(await this.user(req), `${org}/${repo}`);
+  async shares(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<object> {
+    return pageOf(await this.repos.shares(await this.user(req), `${org}/${repo}`), query);
   }
 
   @Delete(':org/:repo/shares/:account')
