@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { AccessKeyView, AccountService, CreatedAccessKey, CredentialVerifier, TemporaryLogin, TokenIssuer } from '@wharf/auth-core';
 import { ValidationError } from '@wharf/util';
 import { OciError } from '@wharf/oci-errors';
-import { ApiErrorFilter, bodyObject, stringField } from './http-errors';
+import { ApiErrorFilter, bodyObject, pageOf, stringField } from './http-errors';
 import { ApiUser, JwtAuthGuard } from './jwt.strategy';
 import { clientAddress } from './token.controller';
 
@@ -66,13 +66,8 @@ export class AccessKeysController {
 
   @Get()
   async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<{ items: AccessKeyView[]; total: number }> {
-    for (const key of Object.keys(query)) if (key !== 'page' && key !== 'pageSize') throw new ValidationError(key, `unknown query parameter "${key}" (allowed: page, pageSize)`);
-    const page = query['page'] === undefined ? 1 : Number(query['page']);
-    const pageSize = query['pageSize'] === undefined ? 20 : Number(query['pageSize']);
-    if (!Number.isInteger(page) || page < 1) throw new ValidationError('page', 'page must be an integer from 1');
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) throw new ValidationError('pageSize', 'pageSize must be an integer from 1 to 100');
     const items = await this.accounts.listAccessKeys(await this.accounts.requireUser(req.user.userId));
-    return { items: items.slice((page - 1) * pageSize, page * pageSize), total: items.length };
+    return pageOf({ items, total: items.length }, query);
   }
 
   @Patch(':ak')

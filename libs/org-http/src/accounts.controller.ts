@@ -1,9 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { AccountService } from '@wharf/auth-core';
-import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard } from '@wharf/auth-http';
+import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/auth-http';
 import { AccountAdminService } from '@wharf/org-core';
-import { pageOf, pagination } from './organizations.controller';
 
 type AuthedRequest = Request & { user: ApiUser };
 
@@ -26,7 +25,7 @@ export class AccountsController {
 
   @Get('accounts')
   async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<object> {
-    pageOf({ items: [], total: 0 }, query); // validates the query
+    onlyQuery(query, ['page', 'pageSize']);
     const { page, pageSize } = pagination(query);
     return this.admin.listAccounts(await this.accounts.requireUser(req.user.userId), page, pageSize);
   }

@@ -1,30 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { AccountService, UserRecord } from '@wharf/auth-core';
-import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard } from '@wharf/auth-http';
+import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/auth-http';
 import { CreatedRobot, OrganizationService, OrgView } from '@wharf/org-core';
 import { ValidationError } from '@wharf/util';
 
 type AuthedRequest = Request & { user: ApiUser };
-
-/** `page` (from 1) and `pageSize` (1–100, default 20) query parameters, validated. */
-export function pagination(query: Record<string, unknown>): { page: number; pageSize: number } {
-  const num = (field: string, fallback: number, max: number) => {
-    const raw = query[field];
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < 1 || n > max) throw new ValidationError(field, `${field} must be an integer from 1 to ${max}`);
-    return n;
-  };
-  return { page: num('page', 1, 1_000_000), pageSize: num('pageSize', 20, 100) };
-}
-
-/** Pages an in-memory list (short lists such as members and robots) with the same query rules. */
-export function pageOf<T>(all: { items: T[]; total: number }, query: Record<string, unknown>): { items: T[]; total: number } {
-  for (const key of Object.keys(query)) if (key !== 'page' && key !== 'pageSize') throw new ValidationError(key, `unknown query parameter "${key}" (allowed: page, pageSize)`);
-  const { page, pageSize } = pagination(query);
-  return { items: all.items.slice((page - 1) * pageSize, page * pageSize), total: all.total };
-}
 
 /** `/api/v1/organizations` (SPEC §12): organizations, members and robot accounts. */
 @Controller('api/v1/organizations')
@@ -49,7 +30,7 @@ export class OrganizationsController {
 
   @Get()
   async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<{ items: OrgView[]; total: number }> {
-    for (const key of Object.keys(query)) if (key !== 'page' && key !== 'pageSize') throw new ValidationError(key, `unknown query parameter "${key}" (allowed: page, pageSize)`);
+    onlyQuery(query, ['page', 'pageSize']);
     const { page, pageSize } = pagination(query);
     return this.orgs.list(await this.user(req), page, pageSize);
   }

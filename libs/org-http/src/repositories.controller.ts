@@ -1,17 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { AccountService, UserRecord } from '@wharf/auth-core';
-import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard } from '@wharf/auth-http';
+import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/auth-http';
 import { CATEGORIES, Category, RepositoryService, RepoView } from '@wharf/org-core';
 import { NotFoundError, ValidationError } from '@wharf/util';
-import { pageOf, pagination } from './organizations.controller';
 
 type AuthedRequest = Request & { user: ApiUser };
-
-/** Rejects query parameters the endpoint does not know, naming the first. */
-export function onlyQuery(query: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(query)) if (!allowed.includes(key)) throw new ValidationError(key, `unknown query parameter "${key}" (allowed: ${allowed.join(', ')})`);
-}
 
 function oneOf<T extends string>(query: Record<string, unknown>, field: string, allowed: readonly T[]): T | undefined {
   const v = query[field];
