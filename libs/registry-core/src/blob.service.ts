@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { OciError } from '@wharf/oci-errors';
 import { parseDigest, ParsedDigest } from '@wharf/oci-spec';
 import { PathNotFoundError, StorageDriver } from '@wharf/storage-api';
@@ -13,7 +12,7 @@ export interface ByteRange {
 }
 
 export type BlobContent =
-  | { kind: 'stream'; blob: BlobRecord; range: ByteRange | null; body: Readable }
+  | { kind: 'stream'; blob: BlobRecord; range: ByteRange | null; copyTo: (destination: NodeJS.WritableStream) => Promise<void> }
   | { kind: 'redirect'; blob: BlobRecord; url: string };
 
 /** Reads and deletes blobs of a repository. */
@@ -41,18 +40,24 @@ export class BlobService {
       const url = await this.storage.redirectUrl(path, { expiresInSeconds: 20 * 60 });
       if (url) return { kind: 'redirect', blob, url };
     }
-    try {
-      const body =
-        range === null
-          ? await this.storage.reader(path)
-          : await this.storage.reader(path, range.start, range.end - range.start + 1);
-      return { kind: 'stream', blob, range, body };
-    } catch (err) {
-      if (err instanceof PathNotFoundError) {
-        throw new OciError('BLOB_UNKNOWN', `blob ${digest} is recorded but its content is missing from storage`, { digest });
-      }
-      throw err;
-    }
+    const start = range?.start ?? 0;
+    const length = range ? range.end - range.start + 1 : blob.size;
+    const storage = this.storage;
+    return {
+      kind: 'stream',
+      blob,
+      range,
+      copyTo: async (destination) => {
+        try {
+          await storage.copyTo(path, destination, start, length);
+        } catch (err) {
+          if (err instanceof PathNotFoundError) {
+            throw new OciError('BLOB_UNKNOWN', `blob ${digest} is recorded but its content is missing from storage`, { digest });
+          }
+          throw err;
+        }
+      },
+    };
   }
 
   /** Removes the blob from the repository; refused while a manifest of the repository references it. */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { OciError } from '@wharf/oci-errors';
 import { MediaType } from '@wharf/oci-spec';
 import { BlobService, ManifestService, rangeHeader, RegistryLimits, UploadService } from '@wharf/registry-core';
@@ -180,10 +179,18 @@ export class RegistryHttpHandler {
       headers['content-length'] = blob.size;
     }
     ctx.res.writeHead(range ? 206 : 200, headers);
-    await pipeline(content.body, ctx.res).catch((err) => {
-      // The client went away or storage failed mid-stream: nothing more can be said on this response.
-      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
-    });
+    try {
+      await content.copyTo(ctx.res);
+      ctx.res.end();
+    } catch (err) {
+      // Mid-stream nothing more can be said on this response: cut it. A client that went away is
+      // normal (a cancelled pull); anything else is a storage fault worth a log line.
+      ctx.res.destroy();
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (!['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END'].includes(code)) {
+        this.logger.error('blob stream failed', { url: ctx.req.url, error: String((err as Error)?.stack ?? err) });
+      }
+    }
   }
 
   private async startUpload(name: string, ctx: Ctx): Promise<void> {

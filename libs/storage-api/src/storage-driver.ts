@@ -45,6 +45,14 @@ export interface StorageDriver {
   reader(path: string, offset?: number, length?: number): Promise<Readable>;
 
   /**
+   * Writes the file (from `offset`, at most `length` bytes) into `destination`, honouring its
+   * backpressure, and resolves once the last byte was accepted. Unlike `reader` it may reuse its
+   * read buffers (a buffer is refilled only after `destination` acknowledged writing it), so a
+   * large pull makes no garbage. Does not end `destination`. Errors as `reader` does.
+   */
+  copyTo(path: string, destination: NodeJS.WritableStream, offset?: number, length?: number): Promise<void>;
+
+  /**
    * Consumes `source` into `path` and resolves with the file's new total size once the bytes are
    * durable. All or nothing: when the source errors or ends early, the file is as it was before
    * the call (absent, or with its old content/length). Without `append` the new content replaces

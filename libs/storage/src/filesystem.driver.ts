@@ -87,6 +87,35 @@ export class FilesystemDriver implements StorageDriver {
     return handle.createReadStream({ start: offset, end, highWaterMark: CHUNK, autoClose: true });
   }
 
+  async copyTo(path: string, destination: NodeJS.WritableStream, offset = 0, length?: number): Promise<void> {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.full(path), 'r');
+    } catch (err) {
+      throw isNotFound(err) || isDirectoryError(err) ? new PathNotFoundError(path) : err;
+    }
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new PathNotFoundError(path);
+      if (offset < 0 || offset > info.size) throw new InvalidOffsetError(path, offset);
+      const end = Math.min(info.size, length === undefined ? info.size : offset + length);
+      // Two buffers: one is being read into while the other is being written.
+      const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+      let inFlight: Promise<void> = Promise.resolve();
+      for (let pos = offset, i = 0; pos < end; i++) {
+        const buf = buffers[i % 2] as Buffer;
+        const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, end - pos), pos);
+        if (bytesRead === 0) break;
+        await inFlight; // the other buffer's write is done before this one goes out (and before it is refilled)
+        pos += bytesRead;
+        inFlight = writeChunk(destination, buf.subarray(0, bytesRead));
+      }
+      await inFlight;
+    } finally {
+      await handle.close();
+    }
+  }
+
   async write(path: string, source: Readable, options: WriteOptions = {}): Promise<number> {
     const target = this.full(path);
     await fsp.mkdir(dirname(target), { recursive: true });
@@ -163,6 +192,19 @@ export class FilesystemDriver implements StorageDriver {
   async redirectUrl(): Promise<string | null> {
     return null;
   }
+}
+
+/** Writes a chunk and resolves when the destination is done with it (and ready for more). */
+function writeChunk(destination: NodeJS.WritableStream, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    destination.once('error', onError);
+    destination.write(chunk, (err) => {
+      destination.removeListener('error', onError);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }
 
 async function syncPath(path: string): Promise<void> {

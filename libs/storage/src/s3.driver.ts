@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { checkPath, FileInfo, InvalidOffsetError, PathNotFoundError, RedirectOptions, StorageDriver, WriteOptions } from '@wharf/storage-api';
 import { readUpTo } from './stream-util';
 
@@ -104,6 +105,11 @@ export class S3Driver implements StorageDriver {
       })(),
       { objectMode: false },
     );
+  }
+
+  async copyTo(path: string, destination: NodeJS.WritableStream, offset = 0, length?: number): Promise<void> {
+    // The SDK's response streams allocate per chunk anyway: stream them through.
+    await pipeline(await this.reader(path, offset, length), destination as NodeJS.WritableStream, { end: false });
   }
 
   async write(path: string, source: Readable, options: WriteOptions = {}): Promise<number> {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageDriver } from '@wharf/storage-api';
 
 /**
@@ -164,6 +164,28 @@ export function describeStorageDriver(name: string, options: DriverSuiteOptions)
       it('reading past the end throws InvalidOffsetError', async () => {
         await d.putContent(p('o'), Buffer.from('0123'));
         await expect(d.reader(p('o'), 5)).rejects.toBeInstanceOf(InvalidOffsetError);
+      });
+
+      it('copyTo writes the whole file, or a range, into a writable without ending it', async () => {
+        const g = generatedStream(3 * MiB + 11, 64 * 1024);
+        await d.write(p('copy'), g.stream);
+        const chunks: Buffer[] = [];
+        // A slow consumer that keeps every chunk: reused buffers would show up as corruption here.
+        const sink = new Writable({
+          highWaterMark: 1,
+          write(chunk: Buffer, _e, cb) {
+            chunks.push(Buffer.from(chunk));
+            setImmediate(cb);
+          },
+        });
+        await d.copyTo(p('copy'), sink);
+        expect(sink.writableEnded).toBe(false);
+        expect(createHash('sha256').update(Buffer.concat(chunks)).digest('hex')).toBe(g.digest());
+        const part: Buffer[] = [];
+        await d.copyTo(p('copy'), new Writable({ write: (c: Buffer, _e, cb) => (part.push(Buffer.from(c)), cb()) }), MiB - 2, 5);
+        const whole = Buffer.concat(chunks);
+        expect(Buffer.concat(part)).toEqual(whole.subarray(MiB - 2, MiB + 3));
+        await expect(d.copyTo(p('nothing-here'), new Writable({ write: (_c, _e, cb) => cb() }))).rejects.toBeInstanceOf(PathNotFoundError);
       });
 
       it('reader of a missing file throws PathNotFoundError', async () => {
