@@ -23,6 +23,7 @@ import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.
 import { RedisDownloadCounter } from './redis-download-counter';
 import { JwksKeyCache, TokenAccessControl } from './token-access-control';
 
+const PUSH_MS = 1_000;
 const FLUSH_MS = 5_000;
 import { RegistryHttpHandler } from './registry-http.handler';
 
@@ -34,21 +35,24 @@ import { RegistryHttpHandler } from './registry-http.handler';
  */
 @Module({})
 export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
 
   constructor(@Optional() @Inject(DOWNLOAD_COUNTER) private readonly downloads?: DownloadCounter) {}
 
-  /** Every replica flushes download counts every few seconds (see RedisDownloadCounter). */
+  /** Every replica pushes its download counts to Redis every second and flushes them to Postgres every few. */
   onModuleInit(): void {
     const counter = this.downloads;
     if (counter instanceof RedisDownloadCounter) {
-      this.timer = setInterval(() => void counter.flush().catch(() => undefined), FLUSH_MS);
-      this.timer.unref();
+      this.timers = [
+        setInterval(() => void counter.push().catch(() => undefined), PUSH_MS),
+        setInterval(() => void counter.flush().catch(() => undefined), FLUSH_MS),
+      ];
+      for (const t of this.timers) t.unref();
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    for (const t of this.timers) clearInterval(t);
     if (this.downloads instanceof RedisDownloadCounter) {
       await this.downloads.flush().catch(() => undefined);
       this.downloads.close();
