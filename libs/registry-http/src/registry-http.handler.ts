@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditLog } from '@wharf/auth-core';
 import { OciError } from '@wharf/oci-errors';
 import { MediaType } from '@wharf/oci-spec';
 import { BlobService, ManifestService, rangeHeader, RegistryLimits, UploadService } from '@wharf/registry-core';
@@ -9,19 +10,6 @@ import { contentLength, header, readBody, send, sendError, sendJson } from './ht
 
 export interface RegistryLogger {
   error(message: string, fields: Record<string, unknown>): void;
-}
-
-/** Where pushes and deletes are recorded (the audit_events table; same shape as the auth audit port). */
-export interface RegistryAuditLog {
-  record(event: {
-    actor: string | null;
-    accountId: string | null;
-    action: string;
-    resource: string;
-    result: 'success' | 'failure';
-    clientAddress: string | null;
-    detail?: Record<string, unknown>;
-  }): Promise<void>;
 }
 
 type Ctx = {
@@ -46,7 +34,8 @@ export class RegistryHttpHandler {
     private readonly access: AccessControl,
     private readonly limits: RegistryLimits,
     private readonly logger: RegistryLogger,
-    private readonly auditLog: RegistryAuditLog | null = null,
+    /** Pushes and deletes are recorded in the same audit log as logins and API changes. */
+    private readonly auditLog: AuditLog | null = null,
   ) {}
 
   /** Handles `/v2` and `/v2/...`; never throws. */
