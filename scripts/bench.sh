@@ -51,8 +51,9 @@ pids+=($!)
 
 wport=$(free_port)
 pw="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-WHARF_DATA_DIR="$work/wharf" WHARF_PORT=$wport WHARF_ADMIN_PASSWORD=$pw \
-  "$root/scripts/run-ts.sh" "$root/apps/server/src/main.ts" >"$work/wharf.log" 2>&1 &
+node "$root/scripts/build.mjs" >/dev/null
+WHARF_DATA_DIR="$work/wharf" WHARF_PORT=$wport WHARF_ADMIN_PASSWORD=$pw AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+  node "$root/dist/apps/server/src/main.js" >"$work/wharf.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$dport/v2/"
 wait_http "http://127.0.0.1:$wport/v2/"

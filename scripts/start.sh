@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# `npm start`: single-machine mode on 127.0.0.1:5000 (see README "Quick start").
+# `npm start`: single-machine mode on 127.0.0.1:5000 (see README "Quick start"). Compiles the
+# TypeScript to dist/ first (a second or so) and runs the JavaScript: ~100 MiB less resident memory
+# than compiling on the fly.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure-deps.sh"
-exec "$root/scripts/run-ts.sh" "$root/apps/server/src/main.ts"
+node "$root/scripts/build.mjs" >/dev/null
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+exec node --enable-source-maps "$root/dist/apps/server/src/main.js"

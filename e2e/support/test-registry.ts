@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
@@ -68,7 +68,12 @@ export async function startRegistryProcess(
   const dataDir = options.dataDir ?? mkdtempSync(join(workdir(), 'registry-'));
   const port = options.port ?? (await freePort());
   const root = join(__dirname, '../..');
-  const child = spawn(join(root, 'scripts/run-ts.sh'), [join(root, 'apps/registry/src/main.ts')], {
+  // The compiled service (scripts/build.mjs, run by npm test) when present, else compiled on the fly.
+  const compiled = join(root, 'dist/apps/registry/src/main.js');
+  const [cmd, args] = existsSync(compiled)
+    ? [process.execPath, ['--enable-source-maps', compiled]]
+    : [join(root, 'scripts/run-ts.sh'), [join(root, 'apps/registry/src/main.ts')]];
+  const child = spawn(cmd, args, {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
