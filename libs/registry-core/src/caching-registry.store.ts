@@ -22,14 +22,15 @@ export interface RegistryCacheOptions {
 const SEP = '\u0000';
 
 /**
- * Caches what a pull reads on every request (tag → digest, manifest bytes, a repository's blob
- * links) in front of the real store. Writes go through and invalidate this replica's entries;
+ * Caches what a pull reads on every request (tag → digest, tag lists, manifest bytes, a
+ * repository's blob links) in front of the real store. Writes go through and invalidate this replica's entries;
  * other replicas see tag moves within `tagTtlMs` and deletes within `contentTtlMs`.
  */
 export class CachingRegistryStore implements RegistryStore {
   private readonly tags: TtlCache<string | null>;
   private readonly manifests: TtlCache<ManifestRecord>;
   private readonly blobs: TtlCache<BlobRecord>;
+  private readonly tagLists: TtlCache<string[]>;
 
   constructor(
     private readonly inner: RegistryStore,
@@ -38,6 +39,7 @@ export class CachingRegistryStore implements RegistryStore {
     this.tags = new TtlCache(options.tagTtlMs, options.capacity);
     this.manifests = new TtlCache(options.contentTtlMs, options.capacity);
     this.blobs = new TtlCache(options.contentTtlMs, options.capacity);
+    this.tagLists = new TtlCache(options.tagTtlMs, 1_000);
   }
 
   async resolveTag(repository: string, tag: string): Promise<string | null> {
@@ -67,19 +69,34 @@ export class CachingRegistryStore implements RegistryStore {
     return found;
   }
 
+  /** Tag lists (pages included) follow the tag rule: this replica's writes invalidate, others' show within `tagTtlMs`. */
+  async listTags(repository: string, after: string | null, limit: number | null): Promise<string[] | null> {
+    const key = `${repository}${SEP}${after ?? ''}${SEP}${limit ?? ''}`;
+    const cached = this.tagLists.get(key);
+    if (cached) return [...cached]; // callers may trim the array
+    const tags = await this.inner.listTags(repository, after, limit);
+    if (tags) this.tagLists.set(key, [...tags]);
+    return tags;
+  }
+
   async putManifest(manifest: NewManifest): Promise<void> {
     await this.inner.putManifest(manifest);
-    if (manifest.tag !== null) this.tags.set(manifest.repository + SEP + manifest.tag, manifest.digest);
+    if (manifest.tag !== null) {
+      this.tags.set(manifest.repository + SEP + manifest.tag, manifest.digest);
+      this.tagLists.deletePrefix(manifest.repository + SEP);
+    }
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
     this.manifests.delete(repository + SEP + digest);
     this.tags.deletePrefix(repository + SEP);
+    this.tagLists.deletePrefix(repository + SEP);
     return this.inner.deleteManifest(repository, digest);
   }
 
   async deleteTag(repository: string, tag: string): Promise<boolean> {
     this.tags.delete(repository + SEP + tag);
+    this.tagLists.deletePrefix(repository + SEP);
     return this.inner.deleteTag(repository, tag);
   }
 
@@ -109,9 +126,6 @@ export class CachingRegistryStore implements RegistryStore {
   }
   missingReferences(repository: string, references: ManifestReference[]): Promise<ManifestReference[]> {
     return this.inner.missingReferences(repository, references);
-  }
-  listTags(repository: string, after: string | null, limit: number | null): Promise<string[] | null> {
-    return this.inner.listTags(repository, after, limit);
   }
   listReferrers(repository: string, subject: string, artifactType: string | null): Promise<ReferrerRecord[]> {
     return this.inner.listReferrers(repository, subject, artifactType);
