@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { requireService } from '@wharf/testing';
+import { randomUUID } from 'node:crypto';
+import { requireService, sha256 } from '@wharf/testing';
 import { api, apiLogin, basic, claims, names, token, tokenResponse } from './support/auth-helpers';
 import { startTestServer, TestServer } from './support/test-server';
 
@@ -84,7 +84,7 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     const ownerAuth = basic(a.user, a.password);
     const t = await token(srv, [`repository:${a.org}/app:pull,push`, `repository:${a.org}/other:pull,push`], ownerAuth);
     for (const repo of ['app', 'other']) {
-      const pushed = await fetch(`${srv.url}/v2/${a.org}/${repo}/blobs/uploads/?digest=sha256:${createHash('sha256').update('hello').digest('hex')}`, {
+      const pushed = await fetch(`${srv.url}/v2/${a.org}/${repo}/blobs/uploads/?digest=${sha256('hello')}`, {
         method: 'POST',
         body: 'hello',
         headers: { authorization: `Bearer ${t}` },

@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { requireService } from '@wharf/testing';
+import { randomUUID } from 'node:crypto';
+import { requireService, sha256 } from '@wharf/testing';
 import { api, apiLogin, basic, claims, names, token, tokenResponse } from './support/auth-helpers';
 import { startTestServer, TestServer } from './support/test-server';
 
@@ -136,7 +136,7 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     const o = await owner('del');
     const t = await token(srv, [`repository:${o.org}/one:pull,push`, `repository:${o.org}/two:pull,push`], o.auth);
     for (const repo of ['one', 'two']) {
-      const res = await fetch(`${srv.url}/v2/${o.org}/${repo}/blobs/uploads/?digest=sha256:${createHash('sha256').update(repo).digest('hex')}`, {
+      const res = await fetch(`${srv.url}/v2/${o.org}/${repo}/blobs/uploads/?digest=${sha256(repo)}`, {
         method: 'POST',
         body: repo,
         headers: { authorization: `Bearer ${t}` },
@@ -160,7 +160,7 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     await api(srv, `/organizations/${o.org}`, adminBearer, { method: 'PATCH', body: JSON.stringify({ storageQuotaBytes: 1500 }) });
     const t = await token(srv, [`repository:${o.org}/a:pull,push`, `repository:${o.org}/b:pull,push`], o.auth);
     const upload = (repo: string, body: Buffer) =>
-      fetch(`${srv.url}/v2/${o.org}/${repo}/blobs/uploads/?digest=sha256:${createHash('sha256').update(body).digest('hex')}`, {
+      fetch(`${srv.url}/v2/${o.org}/${repo}/blobs/uploads/?digest=${sha256(body)}`, {
         method: 'POST',
         body,
         headers: { authorization: `Bearer ${t}` },
@@ -221,5 +221,7 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
 
   it('refuses anonymous and non-API tokens', async () => {
     expect((await fetch(`${srv.url}/api/v1/organizations`)).status).toBe(401);
+    const o = await owner('regtok');
+    expect((await api(srv, '/organizations', await token(srv, [], o.auth))).status).toBe(401);
   });
 });

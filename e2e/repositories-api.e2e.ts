@@ -1,13 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DOWNLOAD_COUNTER } from '@wharf/registry-core';
 import { RedisDownloadCounter } from '@wharf/registry-http';
-import { requireService } from '@wharf/testing';
+import { requireService, sha256 } from '@wharf/testing';
 import { api, apiLogin, basic, claims, names, token } from './support/auth-helpers';
 import { startTestServer, TestServer } from './support/test-server';
 
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
-const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const DAY = 24 * 3600 * 1000;
 
 (databaseUrl && redisUrl ? describe : describe.skip)('repositories, tags, shares and audit API', () => {
@@ -29,19 +28,19 @@ const DAY = 24 * 3600 * 1000;
     const h = { authorization: `Bearer ${t}` };
     const config = Buffer.from(`{"layer":"${layer}"}`);
     for (const blob of [config, Buffer.from(layer)]) {
-      expect((await fetch(`${srv.url}/v2/${repo}/blobs/uploads/?digest=${sha(blob)}`, { method: 'POST', body: blob, headers: h })).status).toBe(201);
+      expect((await fetch(`${srv.url}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob, headers: h })).status).toBe(201);
     }
     const manifest = JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
     });
-    for (const tag of tags.length ? tags : [sha(manifest)]) {
+    for (const tag of tags.length ? tags : [sha256(manifest)]) {
       const res = await fetch(`${srv.url}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { ...h, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
       expect(res.status).toBe(201);
     }
-    return { digest: sha(manifest), size: Buffer.byteLength(manifest) };
+    return { digest: sha256(manifest), size: Buffer.byteLength(manifest) };
   }
 
   beforeAll(async () => {

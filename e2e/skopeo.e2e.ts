@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireService } from '@wharf/testing';
+import { requireService, sha256 } from '@wharf/testing';
 import { hasCommand, run } from './support/commands';
 import { writeMultiPlatformLayout } from './support/oci-layout';
 import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
@@ -28,7 +27,7 @@ const skopeo = hasCommand('skopeo') ? 'skopeo' : requireService('WHARF_TEST_SKOP
     const ref = `docker://${reg.host}/${org}/multi:v1`;
     run('skopeo', ['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:v1`, ref]);
     const raw = run('skopeo', ['inspect', '--raw', '--tls-verify=false', ref]).stdout;
-    expect(`sha256:${createHash('sha256').update(raw).digest('hex')}`).toBe(indexDigest);
+    expect(sha256(raw)).toBe(indexDigest);
     expect(JSON.parse(raw).manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
 
     const out = join(work, 'out');

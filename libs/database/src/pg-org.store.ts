@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import type { LevelValue, Visibility } from '@wharf/identity';
+import { orgRepoRange } from './org-range';
 import type { AccountRecord, AccountStore, MemberRecord, OrgRecord, OrgStore, OrgViewer, RobotView, UserView } from '@wharf/org-core';
 
 const ORG_COLUMNS = 'o.id, o.name, o.account_id, o.visibility, o.storage_quota_bytes, o.created_at';
@@ -37,11 +38,10 @@ export class PgOrgStore implements OrgStore {
   }
 
   async countRepositories(organization: string): Promise<number> {
-    // Names are `<org>/<repo…>`; the "C" collation makes this a range scan on the unique index.
     const res = await this.pool.query({
       name: 'org-repo-count',
       text: `SELECT count(*)::int AS n FROM repositories WHERE name > $1 AND name < $2`,
-      values: [`${organization}/`, `${organization}0`],
+      values: orgRepoRange(organization),
     });
     return res.rows[0].n as number;
   }
@@ -50,7 +50,7 @@ export class PgOrgStore implements OrgStore {
     const res = await this.pool.query(
       `SELECT coalesce(sum(b.size), 0) AS used FROM blobs b WHERE b.digest IN (
          SELECT rb.digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id WHERE r.name > $1 AND r.name < $2)`,
-      [`${organization}/`, `${organization}0`],
+      orgRepoRange(organization),
     );
     return Number(res.rows[0].used);
   }
@@ -59,7 +59,7 @@ export class PgOrgStore implements OrgStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('DELETE FROM repositories WHERE name > $1 AND name < $2', [`${organization}/`, `${organization}0`]);
+      await client.query('DELETE FROM repositories WHERE name > $1 AND name < $2', orgRepoRange(organization));
       await client.query('DELETE FROM organizations WHERE name = $1', [organization]);
       await client.query('COMMIT');
     } catch (err) {

@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { orgRepoRange } from './org-range';
 import type { ManifestReference } from '@wharf/oci-spec';
 import type {
   BlobRecord,
@@ -23,7 +24,8 @@ export class PgRegistryStore implements RegistryStore {
     return (res.rows[0] as T | undefined) ?? null;
   }
 
-  async ensureRepository(name: string): Promise<void> {
+  /** Creates the repository when missing (uploads and links create it implicitly through `repositoryId`). */
+  private async ensureRepository(name: string): Promise<void> {
     await this.repositoryId(this.pool, name);
   }
 
@@ -38,10 +40,6 @@ export class PgRegistryStore implements RegistryStore {
       values: [name],
     });
     return created.rows[0].id as string;
-  }
-
-  async repositoryExists(name: string): Promise<boolean> {
-    return (await this.one('repo-id', 'SELECT id FROM repositories WHERE name = $1', [name])) !== null;
   }
 
   async listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]> {
@@ -107,7 +105,7 @@ export class PgRegistryStore implements RegistryStore {
                                  SELECT rb.digest FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
                                   WHERE r.name > $2 AND r.name < $3)) u
               WHERE o.name = $1 AND o.storage_quota_bytes IS NOT NULL`,
-      values: [org, `${org}/`, `${org}0`, blob.digest],
+      values: [org, ...orgRepoRange(org), blob.digest],
     });
     const row = res.rows[0];
     if (!row || row.present) return null;

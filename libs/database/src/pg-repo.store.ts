@@ -97,11 +97,6 @@ export class PgRepoStore implements RepoStore {
     await this.pool.query('DELETE FROM repositories WHERE id = $1', [id]);
   }
 
-  async repoGrant(repositoryId: string, userId: string): Promise<LevelValue | null> {
-    const res = await this.pool.query('SELECT level FROM repository_members WHERE repository_id = $1 AND user_id = $2', [repositoryId, userId]);
-    return (res.rows[0]?.level as LevelValue | undefined) ?? null;
-  }
-
   async setRepoMember(repositoryId: string, userId: string, level: LevelValue): Promise<void> {
     await this.pool.query(
       `INSERT INTO repository_members (repository_id, user_id, level) VALUES ($1, $2, $3)
@@ -121,11 +116,6 @@ export class PgRepoStore implements RepoStore {
       [repositoryId],
     );
     return res.rows.map((r) => ({ username: r.username, level: r.level }));
-  }
-
-  async activeShare(repositoryId: string, accountId: string, now: Date): Promise<boolean> {
-    const res = await this.pool.query('SELECT 1 FROM shares WHERE repository_id = $1 AND account_id = $2 AND (deadline IS NULL OR deadline > $3)', [repositoryId, accountId, now]);
-    return (res.rowCount ?? 0) > 0;
   }
 
   async listTags(repositoryId: string, q: string | undefined, sort: 'name' | 'time', offset: number, limit: number): Promise<{ items: TagRecord[]; total: number }> {

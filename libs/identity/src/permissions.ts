@@ -4,7 +4,6 @@
  * granted subset of what was asked, plus a human reason when everything was refused.
  */
 export type RegistryAction = 'pull' | 'push' | 'delete';
-export const ALL_ACTIONS: readonly RegistryAction[] = ['pull', 'push', 'delete'];
 
 /** Permission levels: read (1) ⊂ edit (3) ⊂ manage (7), as bit masks. */
 export const Level = { read: 1, edit: 3, manage: 7 } as const;
@@ -65,7 +64,7 @@ export function evaluateAccess(
   requested: readonly RegistryAction[],
   options: EvaluationOptions,
 ): Decision {
-  const allowed = new Set<RegistryAction>(allowedActions(principal, organizationName, facts, options));
+  const allowed = new Set<RegistryAction>(actionsOfLevel(evaluateLevel(principal, organizationName, facts, options)));
   const granted = requested.filter((a, i) => allowed.has(a) && requested.indexOf(a) === i);
   if (granted.length === requested.length) return { granted };
   if (!facts.organization && requested.includes('push') && principal.kind !== 'anonymous') {
@@ -74,13 +73,17 @@ export function evaluateAccess(
   return { granted };
 }
 
-function allowedActions(principal: Principal, org: string, facts: RepositoryFacts, options: EvaluationOptions): RegistryAction[] {
+/**
+ * The caller's effective level on a repository (0 = none): what `evaluateAccess` grants as
+ * registry actions and what the management API checks for view, edit and manage.
+ */
+export function evaluateLevel(principal: Principal, org: string, facts: RepositoryFacts, options: EvaluationOptions): number {
   const o = facts.organization;
   // SPEC §2: a public repository, or any repository in a public organization, may be pulled by everyone.
   const publicPull = o !== null && (o.visibility === 'public' || facts.repositoryVisibility === 'public');
-  if (principal.kind === 'anonymous') return publicPull && options.anonymousPull ? ['pull'] : [];
-  if (principal.kind === 'user' && principal.isAdmin) return [...ALL_ACTIONS];
-  if (!o) return [];
+  if (principal.kind === 'anonymous') return publicPull && options.anonymousPull ? Level.read : 0;
+  if (principal.kind === 'user' && principal.isAdmin) return Level.manage;
+  if (!o) return 0;
   let level = 0;
   if (principal.kind === 'robot') {
     if (principal.organization === org && principal.accountId === o.accountId) level = principal.level;
@@ -91,5 +94,5 @@ function allowedActions(principal: Principal, org: string, facts: RepositoryFact
     if (facts.shareDeadlines.some((d) => d === null || d.getTime() > options.now.getTime())) level |= Level.read;
   }
   if (publicPull) level |= Level.read;
-  return actionsOfLevel(level);
+  return level;
 }

@@ -2,6 +2,7 @@ import type { AccountService, UserRecord } from '@wharf/auth-core';
 import type { AuditLog } from '@wharf/auth-core';
 import { hashPassword } from '@wharf/identity';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
+import { recordAction } from './service-helpers';
 import { AccountRecord, AccountStore, UserView } from './ports';
 
 const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -139,6 +140,6 @@ export class AccountAdminService {
   }
 
   private record(caller: UserRecord, action: string, resource: string, clientAddress: string | null, detail?: object): Promise<void> {
-    return this.audit.record({ actor: caller.username, accountId: caller.accountId, action, resource, result: 'success', clientAddress, detail: detail as Record<string, unknown> });
+    return recordAction(this.audit, caller, action, resource, clientAddress, detail);
   }
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog, IdentityStore, UserRecord } from '@wharf/auth-core';
-import { Level, levelFromName, levelName, LevelValue, randomToken, robotUsername, sha256Hex, Visibility } from '@wharf/identity';
+import { Level, levelName, LevelValue, randomToken, robotUsername, sha256Hex, Visibility } from '@wharf/identity';
 import { checkOrganizationName } from '@wharf/oci-spec';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
+import { parseLevel, recordAction, requireUserByName } from './service-helpers';
 import { OrgRecord, OrgStore, RobotView } from './ports';
 
 export interface OrgView {
@@ -113,10 +114,8 @@ export class OrganizationService {
 
   async setMember(user: UserRecord, name: string, username: string, level: unknown, clientAddress: string | null): Promise<{ username: string; level: string }> {
     const org = await this.requireLevel(user, name, Level.manage);
-    const value = typeof level === 'string' ? levelFromName(level) : null;
-    if (value === null) throw new ValidationError('level', 'level must be one of: read, edit, manage');
-    const member = await this.identity.findUserByUsername(username);
-    if (!member) throw new NotFoundError(`user ${username} not found`);
+    const value = parseLevel(level);
+    const member = await requireUserByName(this.identity, username);
     await this.orgs.setMember(org.id, member.id, value);
     await this.record(user, 'organization.member.set', `${name}/${username}`, clientAddress, { level });
     return { username, level: level as string };
@@ -134,8 +133,7 @@ export class OrganizationService {
     if (typeof input.name !== 'string' || !ROBOT_NAME.test(input.name) || input.name.length > 64) {
       throw new ValidationError('name', 'name must be 1-64 lowercase letters and digits separated by ".", "_" or "-"');
     }
-    const level = typeof input.level === 'string' ? levelFromName(input.level) : null;
-    if (level === null) throw new ValidationError('level', 'level must be one of: read, edit, manage');
+    const level = parseLevel(input.level);
     let expiresAt: Date | null = null;
     if (input.expiresAt !== undefined && input.expiresAt !== null) {
       expiresAt = typeof input.expiresAt === 'string' ? new Date(input.expiresAt) : new Date(NaN);
@@ -211,7 +209,7 @@ export class OrganizationService {
   }
 
   private record(user: UserRecord, action: string, resource: string, clientAddress: string | null, detail?: object): Promise<void> {
-    return this.audit.record({ actor: user.username, accountId: user.accountId, action, resource, result: 'success', clientAddress, detail: detail as Record<string, unknown> });
+    return recordAction(this.audit, user, action, resource, clientAddress, detail);
   }
 }
 

@@ -124,11 +124,9 @@ export interface RepoStore {
   listRepositories(query: RepoListQuery): Promise<{ items: RepoRecord[]; total: number }>;
   updateRepository(id: string, changes: { description?: string; category?: Category; visibility?: Visibility | null }): Promise<void>;
   deleteRepository(id: string): Promise<void>;
-  repoGrant(repositoryId: string, userId: string): Promise<LevelValue | null>;
   setRepoMember(repositoryId: string, userId: string, level: LevelValue): Promise<void>;
   removeRepoMember(repositoryId: string, userId: string): Promise<boolean>;
   listRepoMembers(repositoryId: string): Promise<{ username: string; level: LevelValue }[]>;
-  activeShare(repositoryId: string, accountId: string, now: Date): Promise<boolean>;
   listTags(repositoryId: string, q: string | undefined, sort: 'name' | 'time', offset: number, limit: number): Promise<{ items: TagRecord[]; total: number }>;
   deleteTags(repositoryId: string, names: string[]): Promise<string[]>;
   listShares(repositoryId: string): Promise<ShareRecord[]>;

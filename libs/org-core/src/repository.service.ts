@@ -1,9 +1,10 @@
-import type { Clock, IdentityStore, UserRecord } from '@wharf/auth-core';
+import { Clock, IdentityStore, UserRecord, userPrincipal } from '@wharf/auth-core';
 import type { AuditLog } from '@wharf/auth-core';
-import { Level, levelFromName, levelName, LevelValue, Visibility } from '@wharf/identity';
-import { checkRepositoryName, checkTag } from '@wharf/oci-spec';
+import { evaluateLevel, Level, levelName, LevelValue, Visibility } from '@wharf/identity';
+import { checkRepositoryName, checkTag, organizationOf } from '@wharf/oci-spec';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
-import { AuditQuery, CATEGORIES, Category, OrgStore, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
+import { parseLevel, recordAction, requireUserByName } from './service-helpers';
+import { AuditQuery, CATEGORIES, Category, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
 
 export interface RepoView {
   name: string;
@@ -31,7 +32,6 @@ const MAX_SHARE_DESCRIPTION = 1_000;
 export class RepositoryService {
   constructor(
     private readonly repos: RepoStore,
-    private readonly orgs: OrgStore,
     private readonly identity: IdentityStore,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
@@ -160,10 +160,8 @@ export class RepositoryService {
 
   async setMember(user: UserRecord, name: string, username: string, level: unknown, clientAddress: string | null): Promise<{ username: string; level: string }> {
     const repo = await this.requireLevel(user, name, Level.manage);
-    const value = typeof level === 'string' ? levelFromName(level) : null;
-    if (value === null) throw new ValidationError('level', 'level must be one of: read, edit, manage');
-    const member = await this.identity.findUserByUsername(username);
-    if (!member) throw new NotFoundError(`user ${username} not found`);
+    const value = parseLevel(level);
+    const member = await requireUserByName(this.identity, username);
     await this.repos.setRepoMember(repo.id, member.id, value);
     await this.record(user, 'repository.member.set', `${name}/${username}`, clientAddress, { level });
     return { username, level: level as string };
@@ -194,14 +192,11 @@ export class RepositoryService {
     throw new ForbiddenError(`this needs ${needed === Level.manage ? 'manage' : needed === Level.edit ? 'edit' : 'read'} permission on ${name}`);
   }
 
+  /** The one permission function (SPEC §2), fed by the same facts the token service uses. */
   private async levelOf(user: UserRecord, repo: RepoRecord): Promise<number> {
-    const org = repo.organization;
-    if (user.isAdmin || (org && user.role === 'owner' && user.accountId === org.accountId)) return Level.manage;
-    let level = (org ? await this.orgs.memberLevel(org.id, user.id) : null) ?? 0;
-    level |= (await this.repos.repoGrant(repo.id, user.id)) ?? 0;
-    if (org?.visibility === 'public' || repo.visibility === 'public') level |= Level.read;
-    if (await this.repos.activeShare(repo.id, user.accountId, this.clock.now())) level |= Level.read;
-    return level;
+    const principal = userPrincipal(user);
+    const facts = await this.identity.repositoryFacts(principal, repo.name);
+    return evaluateLevel(principal, organizationOf(repo.name), facts, { now: this.clock.now(), anonymousPull: true });
   }
 
   private view(r: RepoRecord): RepoView {
@@ -223,6 +218,6 @@ export class RepositoryService {
   }
 
   private record(user: UserRecord, action: string, resource: string, clientAddress: string | null, detail?: object): Promise<void> {
-    return this.audit.record({ actor: user.username, accountId: user.accountId, action, resource, result: 'success', clientAddress, detail: detail as Record<string, unknown> });
+    return recordAction(this.audit, user, action, resource, clientAddress, detail);
   }
 }

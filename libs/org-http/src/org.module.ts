@@ -28,9 +28,9 @@ export class OrgModule {
         { provide: REPO_STORE, useFactory: (pool: Pool) => new PgRepoStore(pool), inject: [PG_POOL] },
         {
           provide: RepositoryService,
-          useFactory: (repos: RepoStore, orgs: OrgStore, identity: IdentityStore, audit: AuditLog, clock: Clock) =>
-            new RepositoryService(repos, orgs, identity, audit, clock, new URL(config.publicUrl).host),
-          inject: [REPO_STORE, ORG_STORE, IDENTITY_STORE, AUDIT_LOG, CLOCK],
+          useFactory: (repos: RepoStore, identity: IdentityStore, audit: AuditLog, clock: Clock) =>
+            new RepositoryService(repos, identity, audit, clock, new URL(config.publicUrl).host),
+          inject: [REPO_STORE, IDENTITY_STORE, AUDIT_LOG, CLOCK],
         },
         { provide: ACCOUNT_STORE, useFactory: (pool: Pool) => new PgAccountStore(pool), inject: [PG_POOL] },
         {

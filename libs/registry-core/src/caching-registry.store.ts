@@ -106,12 +106,6 @@ export class CachingRegistryStore implements RegistryStore {
   }
 
   // Everything else goes straight through.
-  ensureRepository(name: string): Promise<void> {
-    return this.inner.ensureRepository(name);
-  }
-  repositoryExists(name: string): Promise<boolean> {
-    return this.inner.repositoryExists(name);
-  }
   listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]> {
     return this.inner.listRepositories(after, limit, viewer);
   }

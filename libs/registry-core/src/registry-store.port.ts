@@ -60,9 +60,6 @@ export interface UploadRecord {
 export type UnlinkResult = { kind: 'unlinked' } | { kind: 'unknown' } | { kind: 'referenced'; manifest: string };
 
 export interface RegistryStore {
-  /** Creates the repository when missing. */
-  ensureRepository(name: string): Promise<void>;
-  repositoryExists(name: string): Promise<boolean>;
   /** Repository names in lexical order strictly after `after`, at most `limit`; only those `viewer` may see when given. */
   listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]>;
 

@@ -37,7 +37,6 @@ export class UploadService {
   ) {}
 
   async start(repository: string): Promise<string> {
-    await this.store.ensureRepository(repository);
     const id = this.newId();
     await this.store.createUpload(id, repository);
     return id;
@@ -106,7 +105,6 @@ export class UploadService {
   async monolithic(repository: string, digest: string, body: Readable, contentLength: number | null): Promise<BlobRecord> {
     const expected = requireDigest(digest);
     this.checkLimit(contentLength ?? 0);
-    await this.store.ensureRepository(repository);
     const id = this.newId();
     const path = StorageLayout.upload(id);
     try {
