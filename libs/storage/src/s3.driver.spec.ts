@@ -1,4 +1,5 @@
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import { requireService } from '@wharf/testing';
 import { S3Driver } from './s3.driver';
 import { describeStorageDriver } from './testing/driver-suite';
@@ -25,4 +26,26 @@ const client = new S3Client({
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     return [...(objects.Contents ?? []).map((o) => o.Key as string), ...(uploads.Uploads ?? []).map((u) => `multipart:${u.Key}`)];
   },
+});
+
+(endpoint ? describe : describe.skip)('S3 driver: multipart only where it pays', () => {
+  it('puts a tiny blob in one PutObject and streams a large one as a multipart upload', async () => {
+    const calls: string[] = [];
+    // Only the commands that move data matter here (replacing writes also list stale segments).
+    const sent = { get uploads() { return calls.filter((c) => /Put|Multipart|UploadPart/.test(c)); } };
+    const recording = Object.create(client) as S3Client;
+    recording.send = ((command: { constructor: { name: string } }) => {
+      calls.push(command.constructor.name);
+      return client.send(command as never);
+    }) as S3Client['send'];
+    const bucketName = `${bucket}-mp`;
+    await client.send(new CreateBucketCommand({ Bucket: bucketName }));
+    const d = new S3Driver({ client: recording, bucket: bucketName, prefix: '', partSize: 5 * 1024 * 1024 });
+    await d.putContent('/tiny', Buffer.from('x'));
+    expect(sent.uploads).toEqual(['PutObjectCommand']);
+    calls.length = 0;
+    await d.write('/large', Readable.from([Buffer.alloc(6 * 1024 * 1024, 1), Buffer.alloc(5 * 1024 * 1024, 2)]));
+    expect(sent.uploads).toEqual(['CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand']);
+    expect((await d.stat('/large'))?.size).toBe(11 * 1024 * 1024);
+  });
 });
