@@ -52,7 +52,8 @@ pids+=($!)
 wport=$(free_port)
 pw="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 node "$root/scripts/build.mjs" >/dev/null
-WHARF_DATA_DIR="$work/wharf" WHARF_PORT=$wport WHARF_ADMIN_PASSWORD=$pw AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+# Launched as scripts/start.sh does (MALLOC_ARENA_MAX=2), on a fresh data directory and free port.
+WHARF_DATA_DIR="$work/wharf" WHARF_PORT=$wport WHARF_ADMIN_PASSWORD=$pw AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true MALLOC_ARENA_MAX=2 \
   node "$root/dist/apps/server/src/main.js" >"$work/wharf.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$dport/v2/"
@@ -67,29 +68,47 @@ pg_cpu() {
   for p in $pm $(pgrep -P "$pm"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
   echo "$t"
 }
-rss_sampler() { local peak=0 r; while kill -0 "$wpid" 2>/dev/null; do r=$(awk '/VmRSS/{print $2}' "/proc/$wpid/status" 2>/dev/null || echo 0); [ "$r" -gt "$peak" ] && { peak=$r; echo "$peak" >"$1"; }; sleep 0.1; done; }
+# Peak resident memory per phase: the phase is whatever `$work/phase` names when sampled (the
+# harness script running, or the 1 GiB push). Writes "phase peak_kib" lines to $1.
+rss_sampler() {
+  declare -A peak=()
+  local r ph k
+  while kill -0 "$wpid" 2>/dev/null; do
+    r=$(awk '/VmRSS/{print $2}' "/proc/$wpid/status" 2>/dev/null || echo 0)
+    ph=$(cat "$work/phase" 2>/dev/null || echo idle)
+    if [ "$r" -gt "${peak[$ph]:-0}" ]; then
+      peak[$ph]=$r
+      for k in "${!peak[@]}"; do echo "$k ${peak[$k]}"; done >"$1"
+    fi
+    sleep 0.1
+  done
+}
+# Passes the harness output through, noting which script runs (for rss_sampler).
+track_phase() { local line; while IFS= read -r line; do echo "$line"; case $line in "== round "*) line=${line##*: }; echo "${line%%.sh*}" >"$work/phase" ;; esac; done; }
 
 echo "== Distribution 2.8.2 on :$dport"
 RESULTS_DIR="$out/distribution" "$HARNESS/all.sh" "http://127.0.0.1:$dport" "$@" || true
 echo "== Wharf on :$wport (token auth)"
 pg0=$(pg_cpu)
 rss_sampler "$out/wharf-peak-rss-kib" & sampler=$!
-REG_USER=admin REG_PASS=$pw RESULTS_DIR="$out/wharf" "$HARNESS/all.sh" "http://127.0.0.1:$wport" "$@" || true
-kill "$sampler" 2>/dev/null || true
+REG_USER=admin REG_PASS=$pw RESULTS_DIR="$out/wharf" "$HARNESS/all.sh" "http://127.0.0.1:$wport" "$@" | track_phase || true
 pg1=$(pg_cpu)
 echo "postgres_cpu_s_during_wharf_run=$(awk -v a="$pg0" -v b="$pg1" 'BEGIN{printf "%.2f", (b-a)/100}')" >"$out/wharf-extra.txt"
-echo "wharf_peak_rss_mib_during_harness=$(awk '{printf "%.0f", $1/1024}' "$out/wharf-peak-rss-kib" 2>/dev/null || echo nan)" >>"$out/wharf-extra.txt"
 
 # Resident memory during a 1 GiB push (monolithic, streamed from a file).
 head -c $((1024 * 1024 * 1024)) /dev/urandom >"$work/1g.bin"
 digest="sha256:$(sha256sum "$work/1g.bin" | cut -d' ' -f1)"
 tok=$(curl -s -u "admin:$pw" "http://127.0.0.1:$wport/token?service=wharf-registry&scope=repository:bench/big:pull,push" | jq -r .token)
-rss_sampler "$out/wharf-1g-rss-kib" & sampler=$!
-curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $tok" -T "$work/1g.bin" -X POST \
+echo 1GiB-push >"$work/phase"
+curl -s -o "$work/1g.body" -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $tok" -T "$work/1g.bin" -X POST \
   "http://127.0.0.1:$wport/v2/bench/big/blobs/uploads?digest=$digest" >"$work/1g.out"
+echo idle >"$work/phase"
+sleep 0.3
 kill "$sampler" 2>/dev/null || true
 echo "wharf_1GiB_push=$(cat "$work/1g.out")" >>"$out/wharf-extra.txt"
-echo "wharf_peak_rss_mib_during_1GiB_push=$(awk '{printf "%.0f", $1/1024}' "$out/wharf-1g-rss-kib" 2>/dev/null || echo nan)" >>"$out/wharf-extra.txt"
+grep -q '^201 ' "$work/1g.out" || echo "1 GiB push failed: $(head -c 300 "$work/1g.body")" >&2
+# Peak resident memory (MiB) during each harness script and the 1 GiB push.
+awk '{gsub(/[^A-Za-z0-9]/, "_", $1); printf "wharf_peak_rss_mib_%s=%.0f\n", $1, $2 / 1024}' "$out/wharf-peak-rss-kib" >>"$out/wharf-extra.txt"
 rm -f "$work/1g.bin"
 
 echo "== micro-benchmarks"

@@ -35,6 +35,11 @@ export class CredentialVerifier {
    * ~50 ms per check would otherwise dominate every push. Kept in memory only, 5 minutes.
    */
   private readonly recentPasswords = new TtlCache<true>(5 * 60_000, 10_000);
+  /**
+   * Checks running now, by the same key: 32 clients starting at once with the same credentials
+   * (a CI fan-out, a rollout) wait for one scrypt instead of each paying ~50 ms of CPU and 16 MiB.
+   */
+  private readonly passwordChecks = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly store: IdentityStore,
@@ -113,9 +118,17 @@ export class CredentialVerifier {
   private async checkPassword(user: UserRecord, password: string): Promise<boolean> {
     const key = sha256Hex(`${user.username}\u0000${password}\u0000${user.passwordHash}`);
     if (this.recentPasswords.get(key)) return true;
-    const ok = await verifyPassword(password, user.passwordHash);
-    if (ok) this.recentPasswords.set(key, true);
-    return ok;
+    let check = this.passwordChecks.get(key);
+    if (!check) {
+      check = verifyPassword(password, user.passwordHash)
+        .then((ok) => {
+          if (ok) this.recentPasswords.set(key, true);
+          return ok;
+        })
+        .finally(() => this.passwordChecks.delete(key));
+      this.passwordChecks.set(key, check);
+    }
+    return check;
   }
 
   private async enabledUser(username: string): Promise<UserRecord> {

@@ -17,6 +17,8 @@ export interface RegistryCacheOptions {
   /** Manifests and blob links are content-addressed; only deletes can make them stale. */
   contentTtlMs: number;
   capacity: number;
+  /** Summed bytes of cached manifests and tag lists (each), so memory stays bounded whatever their size. */
+  maxBytes: number;
 }
 
 const SEP = '\u0000';
@@ -37,9 +39,15 @@ export class CachingRegistryStore implements RegistryStore {
     options: RegistryCacheOptions,
   ) {
     this.tags = new TtlCache(options.tagTtlMs, options.capacity);
-    this.manifests = new TtlCache(options.contentTtlMs, options.capacity);
+    this.manifests = new TtlCache(options.contentTtlMs, options.capacity, Date.now, {
+      of: (m) => m.payload.length + 200,
+      max: options.maxBytes,
+    });
     this.blobs = new TtlCache(options.contentTtlMs, options.capacity);
-    this.tagLists = new TtlCache(options.tagTtlMs, 1_000);
+    this.tagLists = new TtlCache(options.tagTtlMs, 1_000, Date.now, {
+      of: (tags) => tags.reduce((n, t) => n + t.length + 40, 0),
+      max: options.maxBytes,
+    });
   }
 
   async resolveTag(repository: string, tag: string): Promise<string | null> {

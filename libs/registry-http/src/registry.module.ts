@@ -78,7 +78,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
         {
           provide: REGISTRY_STORE,
           useFactory: (pool: Pool) =>
-            new CachingRegistryStore(new PgRegistryStore(pool), { tagTtlMs: 1_000, contentTtlMs: 10_000, capacity: 50_000 }),
+            new CachingRegistryStore(new PgRegistryStore(pool), { tagTtlMs: 1_000, contentTtlMs: 10_000, capacity: 50_000, maxBytes: 32 * 1024 * 1024 }),
           inject: [PG_POOL],
         },
         {

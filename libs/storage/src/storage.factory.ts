@@ -6,7 +6,7 @@ import { S3Driver } from './s3.driver';
 import { StorageDriver } from '@wharf/storage-api';
 
 /** Builds the configured driver: S3 when `config.storage` is `s3`, else files under `<dataDir>/blobs`. */
-export function createStorageDriver(config: Pick<WharfConfig, 'storage' | 's3' | 'dataDir' | 'fsFsync'>): StorageDriver {
+export function createStorageDriver(config: Pick<WharfConfig, 'storage' | 's3' | 'dataDir' | 'fsFsync' | 'fsDirectIo'>): StorageDriver {
   if (config.storage === 's3' && config.s3) {
     const s3 = config.s3;
     const client = new S3Client({
@@ -20,5 +20,5 @@ export function createStorageDriver(config: Pick<WharfConfig, 'storage' | 's3' |
     });
     return new S3Driver({ client, bucket: s3.bucket, prefix: s3.prefix });
   }
-  return new FilesystemDriver({ rootDirectory: join(resolve(config.dataDir), 'blobs'), fsync: config.fsFsync });
+  return new FilesystemDriver({ rootDirectory: join(resolve(config.dataDir), 'blobs'), fsync: config.fsFsync, directIo: config.fsDirectIo });
 }

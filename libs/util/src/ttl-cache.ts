@@ -1,39 +1,61 @@
+/** Bounds the summed weight (e.g. bytes) of the entries, besides their count. */
+export interface CacheWeight<V> {
+  of: (value: V) => number;
+  max: number;
+}
+
 /**
- * A small in-process cache with a per-entry time to live and a size bound (oldest first out).
- * For data that is immutable or may be briefly stale across replicas; a replica invalidates its
- * own entries on every write it makes, so it always reads its own writes.
+ * A small in-process cache with a per-entry time to live and a size bound (oldest first out):
+ * at most `capacity` entries and, with `weight`, at most `weight.max` summed weight (a value
+ * heavier than that is not cached). For data that is immutable or may be briefly stale across
+ * replicas; a replica invalidates its own entries on every write it makes, so it always reads its
+ * own writes.
  */
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V; expires: number }>();
+  private readonly entries = new Map<string, { value: V; expires: number; weight: number }>();
+  private totalWeight = 0;
 
   constructor(
     private readonly ttlMs: number,
     private readonly capacity: number,
     private readonly now: () => number = Date.now,
+    private readonly weight?: CacheWeight<V>,
   ) {}
 
   get(key: string): V | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     if (e.expires <= this.now()) {
-      this.entries.delete(key);
+      this.delete(key);
       return undefined;
     }
     return e.value;
   }
 
   set(key: string, value: V, ttlMs = this.ttlMs): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, expires: this.now() + ttlMs });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.delete(key);
+    const weight = this.weight ? this.weight.of(value) : 0;
+    if (this.weight && weight > this.weight.max) return;
+    this.entries.set(key, { value, expires: this.now() + ttlMs, weight });
+    this.totalWeight += weight;
+    while (this.entries.size > this.capacity || (this.weight && this.totalWeight > this.weight.max)) {
+      this.delete(this.entries.keys().next().value as string);
+    }
   }
 
   delete(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.totalWeight -= e.weight;
     this.entries.delete(key);
   }
 
   /** Drops every key starting with `prefix` (a repository's entries). */
   deletePrefix(prefix: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 }

@@ -253,6 +253,20 @@ export function describeStorageDriver(name: string, options: DriverSuiteOptions)
         expect((await d.getContent(p('r'))).toString()).toBe('abcdef');
       });
 
+      it('keeps every byte of streams with odd chunk sizes appended at odd offsets', async () => {
+        const parts = [generatedStream(3, 3), generatedStream(4093 * 5, 4093), generatedStream(2 * MiB + 7, 100_003), generatedStream(5000, 5000)];
+        let total = 0;
+        for (const part of parts) total = await d.write(p('odd'), part.stream, { append: true });
+        expect(total).toBe(3 + 4093 * 5 + 2 * MiB + 7 + 5000);
+        const whole = await d.getContent(p('odd'));
+        let at = 0;
+        for (const [i, size] of [3, 4093 * 5, 2 * MiB + 7, 5000].entries()) {
+          expect(createHash('sha256').update(whole.subarray(at, at + size)).digest('hex')).toBe(parts[i]?.digest());
+          at += size;
+        }
+        expect(at).toBe(whole.length);
+      }, 60_000);
+
       it('appends large chunks (above the multipart threshold) and moves the result', async () => {
         const a = generatedStream(6 * MiB + 5);
         const b = generatedStream(2 * MiB);
