@@ -85,6 +85,17 @@ export class PgRegistryStore implements RegistryStore {
   }
 
   async linkBlob(repository: string, blob: BlobRecord): Promise<void> {
+    // One round trip when the repository exists (always after an upload; a mount may be the
+    // repository's first blob): link, and say whether the repository was there to link to.
+    const res = await this.pool.query({
+      name: 'blob-link-existing',
+      text: `WITH r AS (SELECT id FROM repositories WHERE name = $1),
+                  b AS (INSERT INTO blobs (digest, size) VALUES ($2, $3) ON CONFLICT (digest) DO NOTHING),
+                  l AS (INSERT INTO repository_blobs (repository_id, digest) SELECT id, $2 FROM r ON CONFLICT DO NOTHING)
+             SELECT count(*)::int AS found FROM r`,
+      values: [repository, blob.digest, blob.size],
+    });
+    if (res.rows[0]?.found) return;
     const id = await this.repositoryId(this.pool, repository);
     await this.pool.query({
       name: 'blob-link',
@@ -289,6 +300,13 @@ export class PgRegistryStore implements RegistryStore {
   }
 
   async createUpload(id: string, repository: string): Promise<void> {
+    // One round trip when the repository exists (the usual case); else create it and insert.
+    const res = await this.pool.query({
+      name: 'upload-create-existing',
+      text: 'INSERT INTO uploads (id, repository_id) SELECT $1, id FROM repositories WHERE name = $2',
+      values: [id, repository],
+    });
+    if (res.rowCount) return;
     const repoId = await this.repositoryId(this.pool, repository);
     await this.pool.query({ name: 'upload-create', text: 'INSERT INTO uploads (id, repository_id) VALUES ($1, $2)', values: [id, repoId] });
   }
@@ -302,8 +320,15 @@ export class PgRegistryStore implements RegistryStore {
     return row ? { id, repository: row.name, createdAt: row.created_at } : null;
   }
 
-  async touchUpload(id: string): Promise<void> {
-    await this.pool.query({ name: 'upload-touch', text: 'UPDATE uploads SET updated_at = now() WHERE id = $1', values: [id] });
+  async touchUpload(id: string): Promise<UploadRecord | null> {
+    const res = await this.pool.query({
+      name: 'upload-touch',
+      text: `UPDATE uploads u SET updated_at = now() FROM repositories r
+              WHERE u.id = $1 AND r.id = u.repository_id RETURNING r.name, u.created_at`,
+      values: [id],
+    });
+    const row = res.rows[0] as { name: string; created_at: Date } | undefined;
+    return row ? { id, repository: row.name, createdAt: row.created_at } : null;
   }
 
   async deleteUpload(id: string): Promise<void> {

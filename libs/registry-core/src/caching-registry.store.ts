@@ -138,7 +138,7 @@ export class CachingRegistryStore implements RegistryStore {
   findUpload(id: string): Promise<UploadRecord | null> {
     return this.inner.findUpload(id);
   }
-  touchUpload(id: string): Promise<void> {
+  touchUpload(id: string): Promise<UploadRecord | null> {
     return this.inner.touchUpload(id);
   }
   deleteUpload(id: string): Promise<void> {

@@ -92,6 +92,7 @@ export interface RegistryStore {
 
   createUpload(id: string, repository: string): Promise<void>;
   findUpload(id: string): Promise<UploadRecord | null>;
-  touchUpload(id: string): Promise<void>;
+  /** Marks the upload active now and returns it (null when unknown): one round trip per chunk. */
+  touchUpload(id: string): Promise<UploadRecord | null>;
   deleteUpload(id: string): Promise<void>;
 }

@@ -50,7 +50,11 @@ export class UploadService {
 
   /** Appends one chunk; with Content-Range it must start exactly at the current size. */
   async append(repository: string, id: string, chunk: ChunkInput): Promise<number> {
-    await this.requireUpload(repository, id);
+    await this.requireUpload(repository, id, true);
+    return this.appendChunk(id, chunk);
+  }
+
+  private async appendChunk(id: string, chunk: ChunkInput): Promise<number> {
     const size = await this.sizeOf(id);
     const range = parseContentRange(chunk.contentRange);
     if (range && range.start !== size) {
@@ -73,7 +77,6 @@ export class UploadService {
         range: rangeHeader(newSize),
       });
     }
-    await this.store.touchUpload(id);
     return newSize;
   }
 
@@ -81,11 +84,9 @@ export class UploadService {
   async finish(repository: string, id: string, digest: string | null, last: ChunkInput | null): Promise<BlobRecord> {
     if (!digest) throw new OciError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
     const expected = requireDigest(digest);
-    await this.requireUpload(repository, id);
-    let size = await this.sizeOf(id);
-    if (last && (last.contentLength === null || last.contentLength > 0)) {
-      size = await this.append(repository, id, last);
-    }
+    const lastChunk = last && (last.contentLength === null || last.contentLength > 0) ? last : null;
+    await this.requireUpload(repository, id, lastChunk !== null);
+    const size = lastChunk ? await this.appendChunk(id, lastChunk) : await this.sizeOf(id);
     try {
       const actual = await this.digestOf(id, size, expected.algorithm);
       if (actual !== expected.hex) {
@@ -144,10 +145,11 @@ export class UploadService {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private async requireUpload(repository: string, id: string): Promise<void> {
+  /** The upload must exist in this repository; `touch` also records activity (a chunk arrives). */
+  private async requireUpload(repository: string, id: string, touch = false): Promise<void> {
     const unknown = () => new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${id.slice(0, 64)} is unknown to ${repository}`);
     if (!UUID_RE.test(id)) throw unknown();
-    const upload = await this.store.findUpload(id);
+    const upload = touch ? await this.store.touchUpload(id) : await this.store.findUpload(id);
     if (!upload || upload.repository !== repository) throw unknown();
   }
 
