@@ -52,9 +52,9 @@ pids+=($!)
 wport=$(free_port)
 pw="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 node "$root/scripts/build.mjs" >/dev/null
-# Launched as scripts/start.sh does (MALLOC_ARENA_MAX=2), on a fresh data directory and free port.
-WHARF_DATA_DIR="$work/wharf" WHARF_PORT=$wport WHARF_ADMIN_PASSWORD=$pw AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true MALLOC_ARENA_MAX=2 \
-  node "$root/dist/apps/server/src/main.js" >"$work/wharf.log" 2>&1 &
+# Launched with the process settings of scripts/start.sh, on a fresh data directory and free port.
+(source "$root/scripts/runtime-env.sh"; WHARF_DATA_DIR="$work/wharf" WHARF_PORT=$wport WHARF_ADMIN_PASSWORD=$pw \
+  exec node "$root/dist/apps/server/src/main.js" >"$work/wharf.log" 2>&1) &
 pids+=($!)
 wait_http "http://127.0.0.1:$dport/v2/"
 wait_http "http://127.0.0.1:$wport/v2/"
@@ -84,7 +84,13 @@ rss_sampler() {
   done
 }
 # Passes the harness output through, noting which script runs (for rss_sampler).
-track_phase() { local line; while IFS= read -r line; do echo "$line"; case $line in "== round "*) line=${line##*: }; echo "${line%%.sh*}" >"$work/phase" ;; esac; done; }
+track_phase() {
+  local line
+  while IFS= read -r line; do
+    echo "$line"
+    [[ $line =~ ^==\ round\ [0-9/]+:\ ([0-9][0-9]-[a-z-]+)\.sh ]] && echo "${BASH_REMATCH[1]}" >"$work/phase"
+  done
+}
 
 echo "== Distribution 2.8.2 on :$dport"
 RESULTS_DIR="$out/distribution" "$HARNESS/all.sh" "http://127.0.0.1:$dport" "$@" || true

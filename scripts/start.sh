@@ -5,8 +5,5 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure-deps.sh"
 node "$root/scripts/build.mjs" >/dev/null
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-# Two malloc arenas instead of one per thread: socket and file buffers freed on other threads'
-# arenas otherwise stay resident (32 parallel pulls: 210 -> 160 MiB peak; docs/performance.md).
-export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+source "$root/scripts/runtime-env.sh"
 exec node --enable-source-maps "$root/dist/apps/server/src/main.js"
