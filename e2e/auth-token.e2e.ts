@@ -210,6 +210,13 @@ const DAY = 24 * 3600 * 1000;
       expect(rows.rows.map((r) => r.result)).toEqual(['failure', 'success']);
     });
 
+    it('many clients logging in at once with the same password all get tokens; a wrong password among them does not', async () => {
+      const o = await owner('burst');
+      const wrong = basic(o.user, `${o.password}x`);
+      const results = await Promise.all([...Array.from({ length: 16 }, () => tokenResponse(srv, [], o.auth)), tokenResponse(srv, [], wrong)]);
+      expect(results.map((r) => r.status)).toEqual([...Array<number>(16).fill(200), 401]);
+    });
+
     it('a robot account has its level on its organization until it expires', async () => {
       const o = await owner('robo');
       await token(srv, [`repository:${o.org}/app:pull,push`], o.auth);
