@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DirectIo } from './direct-io';
 import { FilesystemDriver } from './filesystem.driver';
 import { describeStorageDriver } from './testing/driver-suite';
 
@@ -30,3 +31,14 @@ for (const directIo of [true, false]) {
     rawListing: async (r) => [...filesUnder(join(root, 'files', r)), ...filesUnder(join(root, '.partial'))],
   });
 }
+
+describe('direct I/O on the test filesystem', () => {
+  it('is usable here, so the "direct I/O" contract run above really wrote direct', async () => {
+    const usable = await new DirectIo(join(dir, 'probe-check', 'probe')).available();
+    if (!usable && process.env['CI'] !== 'true') {
+      process.stdout.write(`SKIPPED: ${tmpdir()} refuses O_DIRECT; the "direct I/O" run used the page cache\n`);
+      return;
+    }
+    expect(usable).toBe(true);
+  });
+});
