@@ -87,22 +87,18 @@ export class PgRegistryStore implements RegistryStore {
   async linkBlob(repository: string, blob: BlobRecord): Promise<void> {
     // One round trip when the repository exists (always after an upload; a mount may be the
     // repository's first blob): link, and say whether the repository was there to link to.
-    const res = await this.pool.query({
-      name: 'blob-link-existing',
-      text: `WITH r AS (SELECT id FROM repositories WHERE name = $1),
-                  b AS (INSERT INTO blobs (digest, size) VALUES ($2, $3) ON CONFLICT (digest) DO NOTHING),
-                  l AS (INSERT INTO repository_blobs (repository_id, digest) SELECT id, $2 FROM r ON CONFLICT DO NOTHING)
-             SELECT count(*)::int AS found FROM r`,
-      values: [repository, blob.digest, blob.size],
-    });
-    if (res.rows[0]?.found) return;
-    const id = await this.repositoryId(this.pool, repository);
-    await this.pool.query({
-      name: 'blob-link',
-      text: `WITH b AS (INSERT INTO blobs (digest, size) VALUES ($2, $3) ON CONFLICT (digest) DO NOTHING)
-             INSERT INTO repository_blobs (repository_id, digest) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-      values: [id, blob.digest, blob.size],
-    });
+    const link = () =>
+      this.pool.query({
+        name: 'blob-link',
+        text: `WITH r AS (SELECT id FROM repositories WHERE name = $1),
+                    b AS (INSERT INTO blobs (digest, size) VALUES ($2, $3) ON CONFLICT (digest) DO NOTHING),
+                    l AS (INSERT INTO repository_blobs (repository_id, digest) SELECT id, $2 FROM r ON CONFLICT DO NOTHING)
+               SELECT count(*)::int AS found FROM r`,
+        values: [repository, blob.digest, blob.size],
+      });
+    if ((await link()).rows[0]?.found) return;
+    await this.repositoryId(this.pool, repository); // creates it
+    await link();
   }
 
   async quotaExceeded(repository: string, blob: BlobRecord): Promise<{ organization: string; quota: number; used: number } | null> {
@@ -301,14 +297,15 @@ export class PgRegistryStore implements RegistryStore {
 
   async createUpload(id: string, repository: string): Promise<void> {
     // One round trip when the repository exists (the usual case); else create it and insert.
-    const res = await this.pool.query({
-      name: 'upload-create-existing',
-      text: 'INSERT INTO uploads (id, repository_id) SELECT $1, id FROM repositories WHERE name = $2',
-      values: [id, repository],
-    });
-    if (res.rowCount) return;
-    const repoId = await this.repositoryId(this.pool, repository);
-    await this.pool.query({ name: 'upload-create', text: 'INSERT INTO uploads (id, repository_id) VALUES ($1, $2)', values: [id, repoId] });
+    const insert = () =>
+      this.pool.query({
+        name: 'upload-create',
+        text: 'INSERT INTO uploads (id, repository_id) SELECT $1, id FROM repositories WHERE name = $2',
+        values: [id, repository],
+      });
+    if ((await insert()).rowCount) return;
+    await this.repositoryId(this.pool, repository); // creates it
+    await insert();
   }
 
   async findUpload(id: string): Promise<UploadRecord | null> {

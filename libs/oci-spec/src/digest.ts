@@ -60,8 +60,8 @@ export class DigestingStream extends Transform {
     private readonly maxOffset = Number.MAX_SAFE_INTEGER,
     private readonly tooLarge: () => Error = () => new Error(`stream exceeds ${maxOffset} bytes`),
   ) {
-    // Small buffers: chunks waiting here while the disk catches up live long enough to be promoted
-    // to the old generation, and each promoted 64 KiB socket buffer then costs a full GC to free.
+    // Small: the consumer (a storage write) stages its own buffers; a 1 MiB buffer here only kept
+    // more socket chunks alive while the disk caught up.
     super({ highWaterMark: 64 * 1024 });
     // The consumer (a storage write's pipeline) may attach after bytes started to flow; it still
     // sees an earlier failure through the stream's errored state, so it must not crash meanwhile.

@@ -29,7 +29,7 @@ const SEP = '\u0000';
  * other replicas see tag moves within `tagTtlMs` and deletes within `contentTtlMs`.
  */
 export class CachingRegistryStore implements RegistryStore {
-  private readonly tags: TtlCache<string | null>;
+  private readonly tags: TtlCache<string>;
   private readonly manifests: TtlCache<ManifestRecord>;
   private readonly blobs: TtlCache<BlobRecord>;
   private readonly tagLists: TtlCache<string[]>;
@@ -50,41 +50,23 @@ export class CachingRegistryStore implements RegistryStore {
     });
   }
 
-  async resolveTag(repository: string, tag: string): Promise<string | null> {
-    const key = repository + SEP + tag;
-    const cached = this.tags.get(key);
-    if (cached !== undefined && cached !== null) return cached;
-    const digest = await this.inner.resolveTag(repository, tag);
-    if (digest) this.tags.set(key, digest);
-    return digest;
+  resolveTag(repository: string, tag: string): Promise<string | null> {
+    return readThrough(this.tags, repository + SEP + tag, () => this.inner.resolveTag(repository, tag));
   }
 
-  async findManifest(repository: string, digest: string): Promise<ManifestRecord | null> {
-    const key = repository + SEP + digest;
-    const cached = this.manifests.get(key);
-    if (cached) return cached;
-    const found = await this.inner.findManifest(repository, digest);
-    if (found) this.manifests.set(key, found);
-    return found;
+  findManifest(repository: string, digest: string): Promise<ManifestRecord | null> {
+    return readThrough(this.manifests, repository + SEP + digest, () => this.inner.findManifest(repository, digest));
   }
 
-  async findRepositoryBlob(repository: string, digest: string): Promise<BlobRecord | null> {
-    const key = repository + SEP + digest;
-    const cached = this.blobs.get(key);
-    if (cached) return cached;
-    const found = await this.inner.findRepositoryBlob(repository, digest);
-    if (found) this.blobs.set(key, found);
-    return found;
+  findRepositoryBlob(repository: string, digest: string): Promise<BlobRecord | null> {
+    return readThrough(this.blobs, repository + SEP + digest, () => this.inner.findRepositoryBlob(repository, digest));
   }
 
   /** Tag lists (pages included) follow the tag rule: this replica's writes invalidate, others' show within `tagTtlMs`. */
   async listTags(repository: string, after: string | null, limit: number | null): Promise<string[] | null> {
     const key = `${repository}${SEP}${after ?? ''}${SEP}${limit ?? ''}`;
-    const cached = this.tagLists.get(key);
-    if (cached) return [...cached]; // callers may trim the array
-    const tags = await this.inner.listTags(repository, after, limit);
-    if (tags) this.tagLists.set(key, [...tags]);
-    return tags;
+    const tags = await readThrough(this.tagLists, key, () => this.inner.listTags(repository, after, limit));
+    return tags && [...tags]; // a copy: callers may trim the array, the cached one must stay whole
   }
 
   async putManifest(manifest: NewManifest): Promise<void> {
@@ -144,4 +126,13 @@ export class CachingRegistryStore implements RegistryStore {
   deleteUpload(id: string): Promise<void> {
     return this.inner.deleteUpload(id);
   }
+}
+
+/** The cached value, else the loaded one (cached when found; absence is never cached). */
+async function readThrough<V>(cache: TtlCache<V>, key: string, load: () => Promise<V | null>): Promise<V | null> {
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const loaded = await load();
+  if (loaded !== null) cache.set(key, loaded);
+  return loaded;
 }

@@ -47,32 +47,38 @@ export class RedisDownloadCounter implements DownloadCounter {
     this.redis.disconnect();
   }
 
-  /** Pushes, then moves every pending count in Redis into Postgres. */
+  /** Pushes, then moves every pending count in Redis into Postgres (one statement per hash). */
   async flush(): Promise<void> {
     await this.push();
-    const suffix = `:flushing:${process.pid}:${Date.now()}`;
-    for (const [key, apply] of [
-      [REPOS, (field: string, n: number) => this.pool.query('UPDATE repositories SET download_count = download_count + $2 WHERE name = $1', [field, n])],
-      [
-        TAGS,
-        (field: string, n: number) => {
-          const [repo, tag] = field.split(SEP);
-          return this.pool.query(
-            'UPDATE tags t SET download_count = t.download_count + $3 FROM repositories r WHERE r.id = t.repository_id AND r.name = $1 AND t.name = $2',
-            [repo, tag, n],
-          );
-        },
-      ],
-    ] as const) {
-      const taken = key + suffix;
-      try {
-        await this.redis.rename(key, taken);
-      } catch {
-        continue; // nothing pending (or another replica took it)
-      }
-      const counts = await this.redis.hgetall(taken);
-      for (const [field, n] of Object.entries(counts)) await apply(field, Number(n));
-      await this.redis.del(taken);
+    const repos = await this.take(REPOS);
+    if (repos.length > 0) {
+      await this.pool.query(
+        `UPDATE repositories r SET download_count = r.download_count + c.n
+           FROM unnest($1::text[], $2::bigint[]) AS c(name, n) WHERE r.name = c.name`,
+        [repos.map(([name]) => name), repos.map(([, n]) => n)],
+      );
     }
+    const tags = (await this.take(TAGS)).map(([field, n]) => [...field.split(SEP), n] as const);
+    if (tags.length > 0) {
+      await this.pool.query(
+        `UPDATE tags t SET download_count = t.download_count + c.n
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS c(repo, tag, n), repositories r
+          WHERE r.name = c.repo AND t.repository_id = r.id AND t.name = c.tag`,
+        [tags.map((t) => t[0]), tags.map((t) => t[1]), tags.map((t) => t[2])],
+      );
+    }
+  }
+
+  /** Takes (renames away, reads, deletes) the pending counts of one hash; empty when there are none. */
+  private async take(key: string): Promise<[string, number][]> {
+    const taken = `${key}:flushing:${process.pid}:${Date.now()}`;
+    try {
+      await this.redis.rename(key, taken);
+    } catch {
+      return []; // nothing pending (or another replica took it)
+    }
+    const counts = await this.redis.hgetall(taken);
+    await this.redis.del(taken);
+    return Object.entries(counts).map(([field, n]) => [field, Number(n)]);
   }
 }

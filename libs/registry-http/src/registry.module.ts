@@ -22,10 +22,10 @@ import { createStorageDriver, StorageDriver } from '@wharf/storage';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
 import { RedisDownloadCounter } from './redis-download-counter';
 import { JwksKeyCache, TokenAccessControl } from './token-access-control';
+import { RegistryHttpHandler } from './registry-http.handler';
 
 const PUSH_MS = 1_000;
 const FLUSH_MS = 5_000;
-import { RegistryHttpHandler } from './registry-http.handler';
 
 /**
  * Nest wiring of the OCI data plane: ports (store, storage, access control, limits) and the

@@ -22,10 +22,11 @@ const ADDRESS_STEP = 16;
  * costs the registry about 1.3 CPU-s per GiB; direct writes cost about 0.2, the fsync that follows
  * then only commits metadata and the partial last block.
  *
- * Contract: `available()` says whether the filesystem of `probePath` accepts direct writes
- * (tmpfs does not); callers then use `writeAt`, which writes every byte of `source` at `position`
- * and returns how many. Bytes before the first block boundary and after the last one go through the
- * page cache (direct writes need aligned offsets and lengths), everything between goes direct.
+ * Contract: `available()` says whether the filesystem of `probePath` accepts direct writes (not
+ * all do: tmpfs before Linux 6.6, some network filesystems); callers then use `writeAt`, which
+ * writes every byte of `source` at `position` and returns how many. Bytes before the first block
+ * boundary and after the last one go through the page cache (direct writes need aligned offsets
+ * and lengths), everything between goes direct.
  * Buffer addresses must be aligned too; JavaScript cannot see addresses, so each staging buffer is
  * probed once (a direct write into a scratch file) for the offset at which it is aligned.
  */
