@@ -3,7 +3,7 @@ import type { AuditLog, IdentityStore, UserRecord } from '@wharf/auth-core';
 import { Level, levelName, LevelValue, randomToken, robotUsername, sha256Hex, Visibility } from '@wharf/identity';
 import { checkOrganizationName } from '@wharf/oci-spec';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
-import { parseLevel, recordAction, requireUserByName } from './service-helpers';
+import { GrantTable, listGrants, parseLevel, recordAction, removeGrant, setGrant } from './service-helpers';
 import { OrgRecord, OrgStore, RobotView } from './ports';
 
 export interface OrgView {
@@ -108,23 +108,19 @@ export class OrganizationService {
 
   async members(user: UserRecord, name: string): Promise<{ items: { username: string; level: string }[]; total: number }> {
     const org = await this.requireLevel(user, name, Level.read);
-    const items = (await this.orgs.listMembers(org.id)).map((m) => ({ username: m.username, level: levelName(m.level) as string }));
-    return { items, total: items.length };
+    return listGrants(this.memberGrants(org.id));
   }
 
   async setMember(user: UserRecord, name: string, username: string, level: unknown, clientAddress: string | null): Promise<{ username: string; level: string }> {
     const org = await this.requireLevel(user, name, Level.manage);
-    const value = parseLevel(level);
-    const member = await requireUserByName(this.identity, username);
-    await this.orgs.setMember(org.id, member.id, value);
+    const granted = await setGrant(this.identity, this.memberGrants(org.id), username, level);
     await this.record(user, 'organization.member.set', `${name}/${username}`, clientAddress, { level });
-    return { username, level: level as string };
+    return granted;
   }
 
   async removeMember(user: UserRecord, name: string, username: string, clientAddress: string | null): Promise<void> {
     const org = await this.requireLevel(user, name, Level.manage);
-    const member = await this.identity.findUserByUsername(username);
-    if (!member || !(await this.orgs.removeMember(org.id, member.id))) throw new NotFoundError(`${username} is not a member of ${name}`);
+    await removeGrant(this.identity, this.memberGrants(org.id), username, `${username} is not a member of ${name}`);
     await this.record(user, 'organization.member.remove', `${name}/${username}`, clientAddress);
   }
 
@@ -205,6 +201,14 @@ export class OrganizationService {
       createdAt: org.createdAt.toISOString(),
       repositoryCount: await this.orgs.countRepositories(org.name),
       myLevel: levelName(level),
+    };
+  }
+
+  private memberGrants(id: string): GrantTable {
+    return {
+      list: () => this.orgs.listMembers(id),
+      set: (userId, level) => this.orgs.setMember(id, userId, level),
+      remove: (userId) => this.orgs.removeMember(id, userId),
     };
   }
 

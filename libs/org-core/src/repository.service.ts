@@ -1,9 +1,9 @@
 import { Clock, IdentityStore, UserRecord, userPrincipal } from '@wharf/auth-core';
 import type { AuditLog } from '@wharf/auth-core';
-import { evaluateLevel, Level, levelName, LevelValue, Visibility } from '@wharf/identity';
+import { evaluateLevel, Level, LevelValue, Visibility } from '@wharf/identity';
 import { checkRepositoryName, checkTag, organizationOf } from '@wharf/oci-spec';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
-import { parseLevel, recordAction, requireUserByName } from './service-helpers';
+import { GrantTable, listGrants, recordAction, removeGrant, setGrant } from './service-helpers';
 import { AuditQuery, CATEGORIES, Category, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
 
 export interface RepoView {
@@ -154,23 +154,19 @@ export class RepositoryService {
 
   async members(user: UserRecord, name: string): Promise<{ items: { username: string; level: string }[]; total: number }> {
     const repo = await this.requireLevel(user, name, Level.read);
-    const items = (await this.repos.listRepoMembers(repo.id)).map((m) => ({ username: m.username, level: levelName(m.level) as string }));
-    return { items, total: items.length };
+    return listGrants(this.memberGrants(repo.id));
   }
 
   async setMember(user: UserRecord, name: string, username: string, level: unknown, clientAddress: string | null): Promise<{ username: string; level: string }> {
     const repo = await this.requireLevel(user, name, Level.manage);
-    const value = parseLevel(level);
-    const member = await requireUserByName(this.identity, username);
-    await this.repos.setRepoMember(repo.id, member.id, value);
+    const granted = await setGrant(this.identity, this.memberGrants(repo.id), username, level);
     await this.record(user, 'repository.member.set', `${name}/${username}`, clientAddress, { level });
-    return { username, level: level as string };
+    return granted;
   }
 
   async removeMember(user: UserRecord, name: string, username: string, clientAddress: string | null): Promise<void> {
     const repo = await this.requireLevel(user, name, Level.manage);
-    const member = await this.identity.findUserByUsername(username);
-    if (!member || !(await this.repos.removeRepoMember(repo.id, member.id))) throw new NotFoundError(`${username} has no grant on ${name}`);
+    await removeGrant(this.identity, this.memberGrants(repo.id), username, `${username} has no grant on ${name}`);
     await this.record(user, 'repository.member.remove', `${name}/${username}`, clientAddress);
   }
 
@@ -214,6 +210,14 @@ export class RepositoryService {
       downloadCount: r.downloadCount,
       createdAt: r.createdAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
+    };
+  }
+
+  private memberGrants(id: string): GrantTable {
+    return {
+      list: () => this.repos.listRepoMembers(id),
+      set: (userId, level) => this.repos.setRepoMember(id, userId, level),
+      remove: (userId) => this.repos.removeRepoMember(id, userId),
     };
   }
 

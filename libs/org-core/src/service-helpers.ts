@@ -1,5 +1,5 @@
 import type { AuditLog, IdentityStore, UserRecord } from '@wharf/auth-core';
-import { levelFromName, LevelValue } from '@wharf/identity';
+import { levelFromName, levelName, LevelValue } from '@wharf/identity';
 import { NotFoundError, ValidationError } from '@wharf/util';
 
 /** Input helpers the management services share (one way to read a level, find a grantee, audit). */
@@ -28,4 +28,31 @@ export function recordAction(
   detail?: object,
 ): Promise<void> {
   return audit.record({ actor: user.username, accountId: user.accountId, action, resource, result: 'success', clientAddress, detail: detail as Record<string, unknown> });
+}
+
+/** Per-user grants on one organization or repository: the store calls that differ between the two. */
+export interface GrantTable {
+  list(): Promise<{ username: string; level: LevelValue }[]>;
+  set(userId: string, level: LevelValue): Promise<void>;
+  remove(userId: string): Promise<boolean>;
+}
+
+/** Members and their levels (the caller has checked read access). */
+export async function listGrants(table: GrantTable): Promise<{ items: { username: string; level: string }[]; total: number }> {
+  const items = (await table.list()).map((m) => ({ username: m.username, level: levelName(m.level) as string }));
+  return { items, total: items.length };
+}
+
+/** Grants `username` a level from a request body field (the caller has checked manage access). */
+export async function setGrant(identity: IdentityStore, table: GrantTable, username: string, level: unknown): Promise<{ username: string; level: string }> {
+  const value = parseLevel(level);
+  const member = await requireUserByName(identity, username);
+  await table.set(member.id, value);
+  return { username, level: level as string };
+}
+
+/** Removes `username`'s grant; 404 with `notFound` when there is none. */
+export async function removeGrant(identity: IdentityStore, table: GrantTable, username: string, notFound: string): Promise<void> {
+  const member = await identity.findUserByUsername(username);
+  if (!member || !(await table.remove(member.id))) throw new NotFoundError(notFound);
 }
