@@ -54,7 +54,7 @@ pw="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 node "$root/scripts/build.mjs" >/dev/null
 # Launched with the process settings of scripts/start.sh, on a fresh data directory and free port.
 (source "$root/scripts/runtime-env.sh"; WHARF_DATA_DIR="$work/wharf" WHARF_PORT=$wport WHARF_ADMIN_PASSWORD=$pw \
-  exec node "$root/dist/apps/server/src/main.js" >"$work/wharf.log" 2>&1) &
+  exec node $WHARF_NODE_FLAGS "$root/dist/apps/server/src/main.js" >"$work/wharf.log" 2>&1) &
 pids+=($!)
 wait_http "http://127.0.0.1:$dport/v2/"
 wait_http "http://127.0.0.1:$wport/v2/"

@@ -6,4 +6,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure-deps.sh"
 node "$root/scripts/build.mjs" >/dev/null
 source "$root/scripts/runtime-env.sh"
-exec node --enable-source-maps "$root/dist/apps/server/src/main.js"
+# shellcheck disable=SC2086 # WHARF_NODE_FLAGS is a list of flags
+exec node $WHARF_NODE_FLAGS --enable-source-maps "$root/dist/apps/server/src/main.js"
