@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { RegistryHttpHandler } from './registry-http.handler';
+import { YoungGcPacer } from './young-gc-pacer';
 
 /**
  * One HTTP server routed the way the chart's ingress routes: `/v2` straight to the registry
@@ -9,7 +10,9 @@ import { RegistryHttpHandler } from './registry-http.handler';
 export function createFrontServer(app: INestApplication, registry: RegistryHttpHandler): Server {
   const nest = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
   // Uploads of many GiB take long: no overall request timeout, only one for the headers.
-  return createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+  // Body chunks are counted for the young-GC pacer (large uploads otherwise trigger full GCs).
+  const options = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 };
+  return createServer({ ...options, IncomingMessage: new YoungGcPacer().incomingMessageClass() }, (req, res) => {
     const url = req.url ?? '/';
     if (url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')) {
       void registry.handle(req, res);

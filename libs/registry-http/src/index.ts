@@ -5,3 +5,4 @@ export * from './registry.module';
 export * from './front-server';
 export * from './token-access-control';
 export * from './redis-download-counter';
+export * from './young-gc-pacer';
