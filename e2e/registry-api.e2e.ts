@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { YoungGcPacer } from '@wharf/registry-http';
 import { errorCode, jsonOf, OciTestClient, requireService, sha256 } from '@wharf/testing';
 import { startTestRegistry, TestRegistry, uniqueOrg } from './support/test-registry';
 
@@ -39,6 +40,22 @@ const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
       expect(head.headers.get('docker-content-digest')).toBe(sha256(data));
       const get = await c.request(`/v2/${org}/app/blobs/${sha256(data)}`);
       expect(Buffer.from(await get.arrayBuffer())).toEqual(data);
+    });
+
+    it('the bytes of an upload drive the front server\'s young-GC pacer, and the blob is stored whole', async () => {
+      // Criterion of the GC fix (docs/performance.md, "Large push"): upload bodies are counted.
+      let collections = 0;
+      const paced = await startTestRegistry(databaseUrl as string, {}, new YoungGcPacer(() => void collections++, 256 * 1024));
+      try {
+        const data = Buffer.alloc(1024 * 1024 + 5, 7);
+        const res = await new OciTestClient(paced.url).pushBlob(`${org}/paced`, data);
+        expect(res.status).toBe(201);
+        expect(collections).toBe(4);
+        const get = await new OciTestClient(paced.url).request(`/v2/${org}/paced/blobs/${sha256(data)}`);
+        expect(Buffer.from(await get.arrayBuffer())).toEqual(data);
+      } finally {
+        await paced.close();
+      }
     });
 
     it('POST then PUT with the body completes an upload', async () => {

@@ -8,7 +8,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
-import { listenFront, RegistryModule } from '@wharf/registry-http';
+import { listenFront, RegistryModule, YoungGcPacer } from '@wharf/registry-http';
 
 export interface TestRegistry {
   /** `http://127.0.0.1:<port>` */
@@ -28,9 +28,10 @@ export function uniqueOrg(prefix = 't'): string {
 
 /**
  * The registry in this process (fast; for API tests), over the suite's Postgres and either a
- * fresh filesystem directory or, with `env.WHARF_S3_BUCKET`, S3. Extra env overrides config.
+ * fresh filesystem directory or, with `env.WHARF_S3_BUCKET`, S3. Extra env overrides config;
+ * `pacer` replaces the front server's young-GC pacer.
  */
-export async function startTestRegistry(databaseUrl: string, env: Record<string, string> = {}): Promise<TestRegistry> {
+export async function startTestRegistry(databaseUrl: string, env: Record<string, string> = {}, pacer?: YoungGcPacer): Promise<TestRegistry> {
   const dataDir = mkdtempSync(join(workdir(), 'registry-'));
   const config = loadConfig({ WHARF_AUTH: 'none', WHARF_DATA_DIR: dataDir, WHARF_FS_FSYNC: 'false', DATABASE_URL: databaseUrl, ...env });
   @Module({
@@ -39,7 +40,7 @@ export async function startTestRegistry(databaseUrl: string, env: Record<string,
   })
   class TestRegistryModule {}
   const app = await NestFactory.create(TestRegistryModule, { logger: ['error'] });
-  const front = await listenFront(app, '127.0.0.1', 0);
+  const front = await listenFront(app, '127.0.0.1', 0, undefined, pacer);
   const address = front.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, dataDir, close: front.close };

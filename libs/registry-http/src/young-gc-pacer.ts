@@ -28,10 +28,6 @@ export class YoungGcPacer {
     private readonly every = YOUNG_GC_EVERY_BYTES,
   ) {}
 
-  get active(): boolean {
-    return this.gc !== undefined;
-  }
-
   count(bytes: number): void {
     if (!this.gc) return;
     this.pending += bytes;

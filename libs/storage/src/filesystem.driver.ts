@@ -158,9 +158,9 @@ export class FilesystemDriver implements StorageDriver {
       (s) => s.size,
       () => -1,
     );
+    const start = Math.max(before, 0);
     try {
-      await this.writeFile(target, source, flush, Math.max(before, 0));
-      return (await fsp.stat(target)).size;
+      return start + (await this.writeFile(target, source, flush, start));
     } catch (err) {
       // All or nothing: roll the file back to where this append started.
       if (before < 0) await fsp.rm(target, { force: true });

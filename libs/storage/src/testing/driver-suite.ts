@@ -254,15 +254,17 @@ export function describeStorageDriver(name: string, options: DriverSuiteOptions)
       });
 
       it('keeps every byte of streams with odd chunk sizes appended at odd offsets', async () => {
-        const parts = [generatedStream(3, 3), generatedStream(4093 * 5, 4093), generatedStream(2 * MiB + 7, 100_003), generatedStream(5000, 5000)];
+        // [bytes, chunk size] of each append
+        const shapes = [[3, 3], [4093 * 5, 4093], [2 * MiB + 7, 100_003], [5000, 5000]] as const;
+        const parts = shapes.map(([size, chunk]) => ({ size, ...generatedStream(size, chunk) }));
         let total = 0;
         for (const part of parts) total = await d.write(p('odd'), part.stream, { append: true });
         expect(total).toBe(3 + 4093 * 5 + 2 * MiB + 7 + 5000);
         const whole = await d.getContent(p('odd'));
         let at = 0;
-        for (const [i, size] of [3, 4093 * 5, 2 * MiB + 7, 5000].entries()) {
-          expect(createHash('sha256').update(whole.subarray(at, at + size)).digest('hex')).toBe(parts[i]?.digest());
-          at += size;
+        for (const part of parts) {
+          expect(createHash('sha256').update(whole.subarray(at, at + part.size)).digest('hex')).toBe(part.digest());
+          at += part.size;
         }
         expect(at).toBe(whole.length);
       }, 60_000);
