@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthModule } from '@wharf/auth-http';
+import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig, WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
 
@@ -46,4 +47,5 @@ async function main(): Promise<void> {
   }
 }
 
+guardProcess('auth');
 void main();

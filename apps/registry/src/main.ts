@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
 import { listenFront } from '@wharf/registry-http';
 import { RegistryAppModule } from './registry-app.module';
@@ -23,4 +24,5 @@ async function main(): Promise<void> {
   }
 }
 
+guardProcess('registry');
 void main();

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
 import { migrate } from '@wharf/database';
 import { mountOpenApi } from '@wharf/org-http';
@@ -62,4 +63,5 @@ async function main(): Promise<void> {
   }
 }
 
+guardProcess('server');
 void main();

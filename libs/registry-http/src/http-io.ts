@@ -62,5 +62,6 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
   const headers: Record<string, string> = { ...e.headers };
   if (!req.complete && hasBody(req)) headers['connection'] = 'close';
   send(res, e.status, headers, req.method === 'HEAD' ? undefined : e.body);
-  if (headers['connection'] === 'close') res.once('finish', () => req.socket.destroySoon?.());
+  // The socket may already be gone (detached once the response finished, or the client left).
+  if (headers['connection'] === 'close') res.once('finish', () => req.socket?.destroySoon?.());
 }

@@ -122,6 +122,9 @@ export class FilesystemDriver implements StorageDriver {
           await inFlight; // the other buffer's write is done before this one goes out (and before it is refilled)
           pos += bytesRead;
           inFlight = writeChunk(destination, buf.subarray(0, bytesRead));
+          // Awaited on the next turn, but the client may go away while the next read runs: a
+          // rejection with no handler attached yet would be an unhandled rejection (process exit).
+          inFlight.catch(() => undefined);
         }
         await inFlight;
       } finally {

@@ -1,2 +1,3 @@
 export * from './ttl-cache';
 export * from './api-errors';
+export * from './process-guard';
