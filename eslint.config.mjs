@@ -5,7 +5,7 @@ import nx from '@nx/eslint-plugin';
  * TypeScript recommended rules. `npm test` runs it; a boundary violation fails the build.
  */
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '.wharf/**', 'tmp/**', 'bench/results/**', '.nx/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'dist.*/**', '.wharf/**', 'tmp/**', 'bench/results/**', '.nx/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {

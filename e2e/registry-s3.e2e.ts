@@ -2,7 +2,7 @@ import { OciTestClient, requireService, sha256 } from '@wharf/testing';
 import { startTestRegistry, TestRegistry, uniqueOrg } from './support/test-registry';
 
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
-const endpoint = requireService('WHARF_TEST_S3_ENDPOINT', 'an S3 server (moto)');
+const endpoint = requireService('WHARF_TEST_S3_ENDPOINT', 'an S3 server');
 
 (databaseUrl && endpoint ? describe : describe.skip)('registry on S3 storage', () => {
   const bucket = `registry-s3-${process.pid}`;

@@ -4,9 +4,10 @@ import { OciTestClient, requireService, sha256 } from '@wharf/testing';
 import { freePort, startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
 
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
-const s3 = process.env['WHARF_TEST_S3_ENDPOINT'];
+const s3 = requireService('WHARF_TEST_S3_ENDPOINT', 'an S3 server');
 
 const storages: [string, () => Record<string, string>][] = [['filesystem', () => ({})]];
+// requireService above already printed SKIPPED (or failed under CI) when there is no S3 server.
 if (s3) {
   storages.push([
     's3',

