@@ -368,6 +368,16 @@ const DAY = 24 * 3600 * 1000;
     });
   });
 
+  it('GET /token with offline_token=true (docker login) answers without a refresh token, so podman login still works beside docker', async () => {
+    const o = await owner('offline');
+    const q = new URLSearchParams({ service: 'wharf-registry', offline_token: 'true', client_id: 'docker', account: o.user });
+    const res = await fetch(`${srv.url}/token?${q}`, { headers: { authorization: basic(o.user, o.password) } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(typeof body['token']).toBe('string');
+    expect(body).not.toHaveProperty('refresh_token');
+  });
+
   describe('brute force', () => {
     it('answers 429 TOOMANYREQUESTS with Retry-After after repeated failures, even for the right password', async () => {
       const o = await owner('brute');

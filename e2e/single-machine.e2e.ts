@@ -1,6 +1,7 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import { npmStart } from './support/npm-start';
 import { freePort } from './support/test-registry';
 
 /**
@@ -11,42 +12,6 @@ import { freePort } from './support/test-registry';
  */
 const root = join(__dirname, '..');
 const workdir = () => process.env['WHARF_TEST_WORKDIR'] ?? '/tmp';
-
-interface Wharf {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  /** Ctrl-C in the terminal: SIGINT to the whole process group; resolves when npm start exited. */
-  ctrlC: () => Promise<number | null>;
-}
-
-async function npmStart(dataDir: string, port: number, env: Record<string, string> = {}): Promise<Wharf> {
-  const child = spawn('bash', [join(root, 'scripts/start.sh')], {
-    cwd: root,
-    detached: true,
-    env: { ...process.env, WHARF_DATA_DIR: dataDir, WHARF_PORT: String(port), WHARF_FS_FSYNC: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (c) => (output += c));
-  child.stderr?.on('data', (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('Wharf is serving')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    child,
-    output: () => output,
-    ctrlC: () => {
-      process.kill(-(child.pid as number), 'SIGINT');
-      return exited;
-    },
-  };
-}
 
 function tokenStatus(url: string, password: string, user = 'admin'): Promise<number> {
   const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

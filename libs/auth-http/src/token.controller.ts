@@ -38,8 +38,12 @@ export class TokenController {
   async get(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<IssuedToken> {
     const creds = basicCredentials(req);
     const who = creds ? await this.verifier.authenticate(creds.username, creds.password, clientAddress(req)) : null;
+    // `offline_token=true` (docker login) gets no refresh token: docker would keep it as an identity
+    // token in ~/.docker/config.json, and podman, skopeo and buildah, which read that file too, then
+    // refuse `podman login` ("auth file contains an Identity token"). Harbor's and Distribution's
+    // token servers answer the same way. The OAuth2 form below (containerd) still issues them.
     return this.issuer.issue(who, query['service'] === undefined ? null : String(query['service']), list(query['scope']), {
-      offline: query['offline_token'] === 'true',
+      offline: false,
       clientAddress: clientAddress(req),
     });
   }
