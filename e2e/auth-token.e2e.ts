@@ -15,6 +15,12 @@ const DAY = 24 * 3600 * 1000;
     fetch(`${srv.url}${path}`, { ...init, headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(init.headers ?? {}) } });
 
   /** An account with its owner; returns credentials and ids. */
+  /** The reason the audit log keeps for the newest refused login of `actor` (clients see one message). */
+  async function refusalReason(actor: string): Promise<string> {
+    const r = await srv.pool.query(`SELECT detail->>'reason' AS reason FROM audit_events WHERE actor = $1 AND action = 'login' ORDER BY id DESC LIMIT 1`, [actor]);
+    return String(r.rows[0]?.reason);
+  }
+
   async function owner(prefix: string, quota?: number) {
     const n = names(prefix);
     const password = `pw-${randomUUID()}`;
@@ -140,7 +146,8 @@ const DAY = 24 * 3600 * 1000;
       try {
         const res = await tokenResponse(srv, [], basic(t.username, t.token));
         expect(res.status).toBe(401);
-        expect((await ociError(res)).message).toContain('expired');
+        expect((await ociError(res)).message).toBe('invalid username or password');
+        expect(await refusalReason(t.username)).toContain('expired');
         // The password keeps working: the credentials are independent.
         expect((await tokenResponse(srv, [], o.auth)).status).toBe(200);
       } finally {
@@ -175,7 +182,8 @@ const DAY = 24 * 3600 * 1000;
       expect((await api(srv, `/access-keys/${k.accessKey}`, bearer, { method: 'PATCH', body: JSON.stringify({ enabled: false }) })).status).toBe(200);
       const disabled = await tokenResponse(srv, [], auth);
       expect(disabled.status).toBe(401);
-      expect((await ociError(disabled)).message).toContain('disabled');
+      expect((await ociError(disabled)).message).toBe('invalid username or password');
+      expect(await refusalReason(k.loginUsername)).toContain('disabled');
       await api(srv, `/access-keys/${k.accessKey}`, bearer, { method: 'PATCH', body: JSON.stringify({ enabled: true }) });
       expect((await tokenResponse(srv, [], auth)).status).toBe(200);
       expect((await api(srv, `/access-keys/${k.accessKey}`, bearer, { method: 'DELETE' })).status).toBe(204);
@@ -197,7 +205,8 @@ const DAY = 24 * 3600 * 1000;
       await srv.store.setUserEnabled(o.userId, false);
       const res = await tokenResponse(srv, [], o.auth);
       expect(res.status).toBe(401);
-      expect((await ociError(res)).message).toContain('disabled');
+      expect((await ociError(res)).message).toBe('invalid username or password');
+      expect(await refusalReason(o.user)).toContain('disabled');
     });
 
     it('a wrong password is refused with UNAUTHORIZED and audited', async () => {
@@ -231,7 +240,8 @@ const DAY = 24 * 3600 * 1000;
       try {
         const res = await tokenResponse(srv, [], auth);
         expect(res.status).toBe(401);
-        expect((await ociError(res)).message).toContain('expired');
+        expect((await ociError(res)).message).toBe('invalid username or password');
+        expect(await refusalReason(Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] as string)).toContain('expired');
       } finally {
         srv.clock.advance(-(DAY + 1000));
       }

@@ -116,9 +116,11 @@ export class AccountService {
     return userId;
   }
 
-  async requireUser(userId: string): Promise<UserRecord> {
-    const user = await this.store.findUserById(userId);
+  /** The signed-in user of an API token, while the token's credential generation is still the user's. */
+  async requireUser(caller: { userId: string; generation: number }): Promise<UserRecord> {
+    const user = await this.store.findUserById(caller.userId);
     if (!user || !user.enabled) throw new OciError('UNAUTHORIZED', 'user is disabled or no longer exists');
+    if (user.generation !== caller.generation) throw new OciError('UNAUTHORIZED', 'token revoked: the password changed or the user was disabled since');
     return user;
   }
 }

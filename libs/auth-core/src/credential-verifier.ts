@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { OciError } from '@wharf/oci-errors';
 import {
   ACCESS_KEY_PATTERN,
@@ -8,6 +9,7 @@ import {
   safeEqual,
   SecretBox,
   sha256Hex,
+  hashPassword,
   verifyPassword,
 } from '@wharf/identity';
 import { TtlCache } from '@wharf/util';
@@ -19,9 +21,18 @@ export interface Authenticated {
   principal: Exclude<Principal, { kind: 'anonymous' }>;
   /** Which credential was used; refresh tokens re-check it so revoking it ends them too. */
   credential: { kind: CredentialKind; id: string };
+  /** The user's credential generation at sign-in (robots: 0); tokens carry it. */
+  generation: number;
 }
 
 class LoginRefused extends Error {}
+
+let dummy: Promise<string> | null = null;
+/** A password hash no password matches, checked for unknown users (made once per process). */
+function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(randomBytes(24).toString('base64url'));
+  return dummy;
+}
 
 /** The login limiter's key: failures count per username and client address. */
 export function loginRateKey(username: string, clientAddress: string | null): string {
@@ -84,12 +95,13 @@ export class CredentialVerifier {
       if (!(err instanceof LoginRefused)) throw err;
       await this.limiter.recordFailure(key);
       await this.audit.record({ actor: username, accountId: null, action: 'login', resource: null, result: 'failure', clientAddress, detail: { reason: err.message } });
-      throw new OciError('UNAUTHORIZED', err.message);
+      // One answer for every refusal (the audit log keeps the reason): nothing tells which names exist.
+      throw new OciError('UNAUTHORIZED', 'invalid username or password');
     }
   }
 
   /** Re-checks a credential named by a refresh token; null when it no longer grants access. */
-  async revalidate(credential: Authenticated['credential'], userOrRobotId: string): Promise<Authenticated | null> {
+  async revalidate(credential: Authenticated['credential'], userOrRobotId: string, generation: number): Promise<Authenticated | null> {
     const now = this.clock.now();
     if (credential.kind === 'robot') {
       const robot = await this.store.findRobotById(credential.id);
@@ -97,7 +109,7 @@ export class CredentialVerifier {
       return this.robotPrincipal(robot);
     }
     const user = await this.store.findUserById(userOrRobotId);
-    if (!user || !user.enabled) return null;
+    if (!user || !user.enabled || user.generation !== generation) return null;
     if (credential.kind === 'temporary') {
       const t = await this.store.findTemporaryToken(credential.id);
       if (!t || t.userId !== user.id || t.expiresAt <= now) return null;
@@ -106,7 +118,7 @@ export class CredentialVerifier {
       const k = await this.store.findAccessKey(credential.id);
       if (!k || !k.enabled || k.userId !== user.id) return null;
     }
-    return { principal: userPrincipal(user), credential };
+    return { principal: userPrincipal(user), credential, generation: user.generation };
   }
 
   private async resolve(username: string, password: string): Promise<Authenticated> {
@@ -120,9 +132,14 @@ export class CredentialVerifier {
       return this.temporary(user, password);
     }
     const user = await this.store.findUserByUsername(username);
-    if (!user || !(await this.checkPassword(user, password))) throw new LoginRefused('invalid username or password');
+    if (!user) {
+      // As slow as a wrong password, so timing does not tell whether the user exists.
+      await verifyPassword(password, await dummyHash());
+      throw new LoginRefused(`no user ${username}`);
+    }
+    if (!(await this.checkPassword(user, password))) throw new LoginRefused('wrong password');
     if (!user.enabled) throw new LoginRefused(`user ${username} is disabled`);
-    return { principal: userPrincipal(user), credential: { kind: 'password', id: user.id } };
+    return { principal: userPrincipal(user), credential: { kind: 'password', id: user.id }, generation: user.generation };
   }
 
   private async checkPassword(user: UserRecord, password: string): Promise<boolean> {
@@ -153,7 +170,7 @@ export class CredentialVerifier {
     const found = await this.store.findTemporaryToken(hash);
     if (!found || found.userId !== user.id) throw new LoginRefused('invalid temporary login token');
     if (found.expiresAt <= this.clock.now()) throw new LoginRefused(`temporary login token expired at ${found.expiresAt.toISOString()}`);
-    return { principal: userPrincipal(user), credential: { kind: 'temporary', id: hash } };
+    return { principal: userPrincipal(user), credential: { kind: 'temporary', id: hash }, generation: user.generation };
   }
 
   private async accessKey(ak: string, password: string): Promise<Authenticated> {
@@ -164,7 +181,7 @@ export class CredentialVerifier {
     if (!user.enabled) throw new LoginRefused(`user ${user.username} is disabled`);
     if (safeEqual(password, loginKeyOf(ak, this.box.open(key.secretSealed)))) {
       if (!key.enabled) throw new LoginRefused(`access key ${ak} is disabled`);
-      return { principal: userPrincipal(user), credential: { kind: 'access-key', id: ak } };
+      return { principal: userPrincipal(user), credential: { kind: 'access-key', id: ak }, generation: user.generation };
     }
     // `<region>@<AK>` with a temporary token (the console's temporary login command) also works.
     return this.temporary(user, password);
@@ -189,6 +206,7 @@ export class CredentialVerifier {
         level: robot.level,
       },
       credential: { kind: 'robot', id: robot.id },
+      generation: 0,
     };
   }
 }

@@ -25,6 +25,8 @@ export interface UserRecord {
   isAdmin: boolean;
   /** False when the user or its account is disabled. */
   enabled: boolean;
+  /** Moves on when the password changes or the user or its account is disabled: older API and refresh tokens stop working. */
+  generation: number;
 }
 
 export interface RobotRecord {

@@ -16,6 +16,8 @@ export interface ViewerClaims {
   adm?: boolean;
   robotOrg?: string;
   cred?: Authenticated['credential'];
+  /** The user's credential generation the token was issued at (API and refresh tokens). */
+  gen?: number;
 }
 
 export interface IssuedToken {
@@ -82,7 +84,12 @@ export class TokenIssuer {
         {
           sub: who.principal.username,
           aud: this.settings.issuer + REFRESH_AUDIENCE_SUFFIX,
-          wharf: { typ: 'refresh', uid: who.principal.kind === 'user' ? who.principal.userId : who.principal.robotId, cred: who.credential },
+          wharf: {
+            typ: 'refresh',
+            uid: who.principal.kind === 'user' ? who.principal.userId : who.principal.robotId,
+            cred: who.credential,
+            gen: who.generation,
+          },
         },
         this.settings.refreshTokenTtlSeconds,
         issuedAt,
@@ -95,15 +102,16 @@ export class TokenIssuer {
   async fromRefreshToken(refreshToken: string): Promise<Authenticated> {
     const claims = await this.verify(refreshToken, this.settings.issuer + REFRESH_AUDIENCE_SUFFIX);
     const w = claims.wharf;
-    const who = w?.typ === 'refresh' && w.cred && w.uid ? await this.verifier.revalidate(w.cred, w.uid) : null;
+    const who = w?.typ === 'refresh' && w.cred && w.uid ? await this.verifier.revalidate(w.cred, w.uid, w.gen ?? 0) : null;
     if (!who) throw new OciError('UNAUTHORIZED', 'refresh token is no longer valid: its credential was revoked or expired');
     return who;
   }
 
   /** An API bearer token for the management API and console (`POST /api/v1/auth/login`). */
-  async apiToken(userId: string, username: string): Promise<{ accessToken: string; expiresIn: number }> {
+  async apiToken(userId: string, username: string, generation: number): Promise<{ accessToken: string; expiresIn: number }> {
     const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
-    const accessToken = await this.sign({ sub: username, aud: API_AUDIENCE, wharf: { typ: 'api', uid: userId } }, this.settings.apiTokenTtlSeconds, issuedAt);
+    const claims = { sub: username, aud: API_AUDIENCE, wharf: { typ: 'api', uid: userId, gen: generation } };
+    const accessToken = await this.sign(claims, this.settings.apiTokenTtlSeconds, issuedAt);
     return { accessToken, expiresIn: this.settings.apiTokenTtlSeconds };
   }
 

@@ -29,13 +29,13 @@ export class AuthController {
     if (who.principal.kind !== 'user' || who.credential.kind !== 'password') {
       throw new OciError('UNAUTHORIZED', 'sign in to the API with a username and password');
     }
-    return this.issuer.apiToken(who.principal.userId, who.principal.username);
+    return this.issuer.apiToken(who.principal.userId, who.principal.username, who.generation);
   }
 
   @Get('me')
   @UseGuards(JwtAuthGuard)
   async me(@Req() req: AuthedRequest): Promise<{ id: string; username: string; accountId: string; role: string; isAdmin: boolean }> {
-    const u = await this.accounts.requireUser(req.user.userId);
+    const u = await this.accounts.requireUser(req.user);
     return { id: u.id, username: u.username, accountId: u.accountId, role: u.role, isAdmin: u.isAdmin };
   }
 
@@ -46,7 +46,7 @@ export class AuthController {
     const body = bodyObject(raw, ['durationSeconds']);
     const duration = body['durationSeconds'];
     if (duration !== undefined && typeof duration !== 'number') throw new ValidationError('durationSeconds', 'durationSeconds must be a number');
-    return this.accounts.temporaryLogin(await this.accounts.requireUser(req.user.userId), duration as number | undefined, clientAddress(req));
+    return this.accounts.temporaryLogin(await this.accounts.requireUser(req.user), duration as number | undefined, clientAddress(req));
   }
 }
 
@@ -61,12 +61,12 @@ export class AccessKeysController {
   @HttpCode(201)
   async create(@Req() req: AuthedRequest, @Body() raw: unknown): Promise<CreatedAccessKey> {
     bodyObject(raw, []);
-    return this.accounts.createAccessKey(await this.accounts.requireUser(req.user.userId), clientAddress(req));
+    return this.accounts.createAccessKey(await this.accounts.requireUser(req.user), clientAddress(req));
   }
 
   @Get()
   async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<{ items: AccessKeyView[]; total: number }> {
-    const items = await this.accounts.listAccessKeys(await this.accounts.requireUser(req.user.userId));
+    const items = await this.accounts.listAccessKeys(await this.accounts.requireUser(req.user));
     return pageOf({ items, total: items.length }, query);
   }
 
@@ -74,13 +74,13 @@ export class AccessKeysController {
   async patch(@Req() req: AuthedRequest, @Param('ak') ak: string, @Body() raw: unknown): Promise<{ accessKey: string; enabled: boolean }> {
     const body = bodyObject(raw, ['enabled']);
     if (typeof body['enabled'] !== 'boolean') throw new ValidationError('enabled', 'enabled must be true or false');
-    await this.accounts.setAccessKeyEnabled(await this.accounts.requireUser(req.user.userId), ak, body['enabled'], clientAddress(req));
+    await this.accounts.setAccessKeyEnabled(await this.accounts.requireUser(req.user), ak, body['enabled'], clientAddress(req));
     return { accessKey: ak, enabled: body['enabled'] };
   }
 
   @Delete(':ak')
   @HttpCode(204)
   async remove(@Req() req: AuthedRequest, @Param('ak') ak: string): Promise<void> {
-    await this.accounts.deleteAccessKey(await this.accounts.requireUser(req.user.userId), ak, clientAddress(req));
+    await this.accounts.deleteAccessKey(await this.accounts.requireUser(req.user), ak, clientAddress(req));
   }
 }

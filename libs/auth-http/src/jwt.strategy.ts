@@ -7,6 +7,8 @@ import { API_AUDIENCE, AUTH_SETTINGS, AuthSettings, SigningKeyRing } from '@whar
 export interface ApiUser {
   userId: string;
   username: string;
+  /** Credential generation the token was issued at; AccountService.requireUser compares it. */
+  generation: number;
 }
 
 /**
@@ -32,9 +34,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(payload: { sub: string; wharf?: { typ?: string; uid?: string } }): ApiUser | false {
+  validate(payload: { sub: string; wharf?: { typ?: string; uid?: string; gen?: number } }): ApiUser | false {
     if (payload.wharf?.typ !== 'api' || !payload.wharf.uid) return false;
-    return { userId: payload.wharf.uid, username: payload.sub };
+    return { userId: payload.wharf.uid, username: payload.sub, generation: payload.wharf.gen ?? 0 };
   }
 }
 

@@ -2,7 +2,11 @@ import { Pool } from 'pg';
 import type { LevelValue, Principal, RepositoryFacts, Visibility } from '@wharf/identity';
 import type { AccessKeyRecord, AuditEvent, AuditLog, IdentityStore, OrgCreation, RobotRecord, SigningKeyRecord, UserRecord } from '@wharf/auth-core';
 
-const USER_COLUMNS = `u.id, u.account_id, u.username, u.password_hash, u.role, u.is_admin, (u.enabled AND a.enabled) AS enabled`;
+const USER_COLUMNS = `u.id, u.account_id, u.username, u.password_hash, u.role, u.is_admin, (u.enabled AND a.enabled) AS enabled, u.credential_generation`;
+
+/** A robot is usable only while it and its organization's account are enabled. */
+const ROBOT_SELECT = `SELECT r.id, r.name, r.secret_hash, r.level, r.expires_at, (r.enabled AND a.enabled) AS enabled, o.name AS org_name, o.account_id
+  FROM robots r JOIN organizations o ON o.id = r.organization_id JOIN accounts a ON a.id = o.account_id`;
 
 function toUser(r: Record<string, unknown>): UserRecord {
   return {
@@ -13,6 +17,7 @@ function toUser(r: Record<string, unknown>): UserRecord {
     role: r['role'] as 'owner' | 'member',
     isAdmin: r['is_admin'] as boolean,
     enabled: r['enabled'] as boolean,
+    generation: Number(r['credential_generation'] ?? 0),
   };
 }
 
@@ -139,7 +144,7 @@ export class PgIdentityStore implements IdentityStore {
   async findRobot(organization: string, name: string): Promise<RobotRecord | null> {
     const res = await this.pool.query({
       name: 'robot-by-name',
-      text: `SELECT r.*, o.name AS org_name, o.account_id FROM robots r JOIN organizations o ON o.id = r.organization_id WHERE o.name = $1 AND r.name = $2`,
+      text: `${ROBOT_SELECT} WHERE o.name = $1 AND r.name = $2`,
       values: [organization, name],
     });
     return res.rows[0] ? toRobot(res.rows[0]) : null;
@@ -147,7 +152,7 @@ export class PgIdentityStore implements IdentityStore {
 
   async findRobotById(id: string): Promise<RobotRecord | null> {
     const res = await this.pool.query(
-      `SELECT r.*, o.name AS org_name, o.account_id FROM robots r JOIN organizations o ON o.id = r.organization_id WHERE r.id = $1`,
+      `${ROBOT_SELECT} WHERE r.id = $1`,
       [id],
     );
     return res.rows[0] ? toRobot(res.rows[0]) : null;

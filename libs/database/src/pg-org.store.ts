@@ -162,6 +162,8 @@ export class PgAccountStore implements AccountStore {
       `UPDATE accounts SET org_quota = CASE WHEN $2 THEN $3 ELSE org_quota END, enabled = coalesce($4, enabled) WHERE id = $1`,
       [id, c.orgQuota !== undefined, c.orgQuota ?? null, c.enabled ?? null],
     );
+    // Disabling an account revokes every token its users hold, for good (re-enabling does not revive them).
+    if (c.enabled === false) await this.pool.query('UPDATE users SET credential_generation = credential_generation + 1 WHERE account_id = $1', [id]);
   }
 
   async listUsers(accountId: string): Promise<UserView[]> {
@@ -176,11 +178,12 @@ export class PgAccountStore implements AccountStore {
   }
 
   async updateUser(id: string, c: { enabled?: boolean; role?: 'owner' | 'member'; passwordHash?: string }): Promise<void> {
-    await this.pool.query('UPDATE users SET enabled = coalesce($2, enabled), role = coalesce($3, role), password_hash = coalesce($4, password_hash) WHERE id = $1', [
-      id,
-      c.enabled ?? null,
-      c.role ?? null,
-      c.passwordHash ?? null,
-    ]);
+    // A new password or a disabled user revokes the API and refresh tokens issued before.
+    const revoke = c.passwordHash !== undefined || c.enabled === false;
+    await this.pool.query(
+      `UPDATE users SET enabled = coalesce($2, enabled), role = coalesce($3, role), password_hash = coalesce($4, password_hash),
+         credential_generation = credential_generation + $5 WHERE id = $1`,
+      [id, c.enabled ?? null, c.role ?? null, c.passwordHash ?? null, revoke ? 1 : 0],
+    );
   }
 }

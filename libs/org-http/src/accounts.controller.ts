@@ -20,37 +20,37 @@ export class AccountsController {
   @HttpCode(201)
   async create(@Req() req: AuthedRequest, @Body() raw: unknown): Promise<object> {
     const body = bodyObject(raw, ['name', 'owner', 'orgQuota']);
-    return this.admin.createAccount(await this.accounts.requireUser(req.user.userId), body, clientAddress(req));
+    return this.admin.createAccount(await this.accounts.requireUser(req.user), body, clientAddress(req));
   }
 
   @Get('accounts')
   async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<object> {
     onlyQuery(query, ['page', 'pageSize']);
     const { page, pageSize } = pagination(query);
-    return this.admin.listAccounts(await this.accounts.requireUser(req.user.userId), page, pageSize);
+    return this.admin.listAccounts(await this.accounts.requireUser(req.user), page, pageSize);
   }
 
   @Patch('accounts/:id')
   async update(@Req() req: AuthedRequest, @Param('id') id: string, @Body() raw: unknown): Promise<object> {
     const body = bodyObject(raw, ['orgQuota', 'enabled']);
-    return this.admin.updateAccount(await this.accounts.requireUser(req.user.userId), id, body, clientAddress(req));
+    return this.admin.updateAccount(await this.accounts.requireUser(req.user), id, body, clientAddress(req));
   }
 
   @Post('accounts/:id/users')
   @HttpCode(201)
   async createUser(@Req() req: AuthedRequest, @Param('id') id: string, @Body() raw: unknown): Promise<object> {
     const body = bodyObject(raw, ['username', 'password', 'role']);
-    return this.admin.createUser(await this.accounts.requireUser(req.user.userId), id, body, clientAddress(req));
+    return this.admin.createUser(await this.accounts.requireUser(req.user), id, body, clientAddress(req));
   }
 
   @Get('accounts/:id/users')
   async users(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: Record<string, unknown>): Promise<object> {
-    return pageOf(await this.admin.listUsers(await this.accounts.requireUser(req.user.userId), id), query);
+    return pageOf(await this.admin.listUsers(await this.accounts.requireUser(req.user), id), query);
   }
 
   @Patch('users/:id')
   async updateUser(@Req() req: AuthedRequest, @Param('id') id: string, @Body() raw: unknown): Promise<object> {
     const body = bodyObject(raw, ['enabled', 'role', 'password']);
-    return this.admin.updateUser(await this.accounts.requireUser(req.user.userId), id, body, clientAddress(req));
+    return this.admin.updateUser(await this.accounts.requireUser(req.user), id, body, clientAddress(req));
   }
 }

@@ -18,7 +18,7 @@ export class OrganizationsController {
   ) {}
 
   private user(req: AuthedRequest): Promise<UserRecord> {
-    return this.accounts.requireUser(req.user.userId);
+    return this.accounts.requireUser(req.user);
   }
 
   @Post()

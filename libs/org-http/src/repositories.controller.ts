@@ -32,7 +32,7 @@ export class RepositoriesController {
   ) {}
 
   private user(req: AuthedRequest): Promise<UserRecord> {
-    return this.accounts.requireUser(req.user.userId);
+    return this.accounts.requireUser(req.user);
   }
 
   @Get()
@@ -154,7 +154,7 @@ export class AuditController {
       if (Number.isNaN(d.getTime())) throw new ValidationError(field, `${field} must be an ISO date-time`);
       return d;
     };
-    return this.repos.searchAudit(await this.accounts.requireUser(req.user.userId), {
+    return this.repos.searchAudit(await this.accounts.requireUser(req.user), {
       from: date('from'),
       to: date('to'),
       actor: text(query, 'actor'),
