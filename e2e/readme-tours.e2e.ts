@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireService } from '@wharf/testing';
 import { busyboxRootfsTar, runAsync } from './support/commands';
-import { npmStart, Wharf } from './support/npm-start';
+import { killStarted, npmStart, Wharf } from './support/npm-start';
 import { freePort } from './support/test-registry';
 
 /**
@@ -33,7 +33,10 @@ export function readmeTours(readme: string): string {
     const env = { DOCKER_HOST: dockerHost as string, DOCKER_CONFIG: join(work, 'docker') };
     await runAsync('docker', ['import', busyboxRootfsTar(work), 'busybox:latest'], { env });
   }, 120_000);
-  afterAll(() => wharf?.ctrlC());
+  afterAll(async () => {
+    await wharf?.ctrlC();
+    killStarted();
+  });
 
   it('every tour block runs top to bottom against npm start', async () => {
     const password = /generated password: (\S+)/.exec(wharf.output())?.[1] as string;

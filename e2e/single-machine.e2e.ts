@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { npmStart } from './support/npm-start';
+import { killStarted, npmStart } from './support/npm-start';
 import { freePort } from './support/test-registry';
 
 /**
@@ -33,6 +33,7 @@ describe('npm start (single-machine mode)', () => {
     dataDir = mkdtempSync(join(workdir(), 'npm-start-'));
     port = await freePort();
   });
+  afterEach(killStarted);
 
   it('first start prints the generated admin password once, Ctrl-C stops quietly, a restart keeps the data', async () => {
     const first = await npmStart(dataDir, port);
@@ -92,9 +93,9 @@ describe('npm start (single-machine mode)', () => {
 
   it('after a kill -9 the next start stops the Postgres and Redis left behind and serves the same data', async () => {
     const killed = await npmStart(dataDir, port);
-    const node = spawnSync('pgrep', ['-g', String(killed.child.pid), '-f', 'dist/apps/server/src/main.js'], { encoding: 'utf8' }).stdout.trim();
-    expect(node).toMatch(/^\d+$/);
-    process.kill(Number(node), 'SIGKILL');
+    // start.sh ends in `exec node …`: the child is the Wharf process itself.
+    expect(readFileSync(`/proc/${killed.child.pid}/cmdline`, 'utf8')).toContain('dist/apps/server/src/main.js');
+    process.kill(killed.child.pid as number, 'SIGKILL');
     await new Promise((resolve) => killed.child.once('exit', resolve));
     const next = await npmStart(dataDir, port);
     try {

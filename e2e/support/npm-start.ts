@@ -2,6 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
+const running = new Set<ChildProcess>();
+
+/** Kills what a failed test left running (its whole process group), so the next test starts clean. */
+export function killStarted(): void {
+  for (const child of running) if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+  running.clear();
+}
 
 export interface Wharf {
   url: string;
@@ -19,6 +26,8 @@ export async function npmStart(dataDir: string, port: number, env: Record<string
     env: { ...process.env, WHARF_DATA_DIR: dataDir, WHARF_PORT: String(port), WHARF_FS_FSYNC: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout?.on('data', (c) => (output += c));
   child.stderr?.on('data', (c) => (output += c));

@@ -25,18 +25,60 @@ export function hasBody(req: IncomingMessage): boolean {
   return (len !== undefined && len !== '0') || header(req, 'transfer-encoding') !== undefined;
 }
 
-/** Reads a small body fully, failing as soon as it passes `max` bytes. */
-export async function readBody(req: IncomingMessage, max: number, tooLarge: () => OciError): Promise<Buffer> {
+/**
+ * Reads a small body fully, failing as soon as it passes `max` bytes. On failure the rest of the
+ * body is left unread and the stream paused (not destroyed: the socket must stay to answer), so
+ * `discardBody` can drain it before the error goes out.
+ */
+export function readBody(req: IncomingMessage, max: number, tooLarge: () => OciError): Promise<Buffer> {
   const declared = contentLength(req);
-  if (declared !== null && declared > max) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
+  if (declared !== null && declared > max) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err: Error | null) => {
+      req.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
+      if (err) {
+        req.pause();
+        reject(err);
+      } else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(null);
+    const onClose = () => finish(new Error('the client closed the connection before the body was complete'));
+    req.on('data', onData).once('end', onEnd).once('error', finish).once('close', onClose);
+  });
+}
+
+/**
+ * Reads and drops what is left of a request body, for at most `maxBytes` or `maxMs`; true when
+ * it all arrived. An error answered while the client is still sending is otherwise lost: closing
+ * a socket with unread bytes sends a reset, and the client drops the answer it had not read yet.
+ */
+export function discardBody(req: IncomingMessage, maxBytes = 16 * 1024 * 1024, maxMs = 2000): Promise<boolean> {
+  if (req.complete || req.destroyed) return Promise.resolve(req.complete);
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = (all: boolean) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
+      if (!all) req.pause();
+      resolve(all);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) done(false);
+    };
+    const onEnd = () => done(true);
+    const onClose = () => done(req.complete);
+    const timer = setTimeout(() => done(false), maxMs);
+    req.on('data', onData).once('end', onEnd).once('close', onClose).once('error', onClose);
+    req.resume();
+  });
 }
 
 export function send(res: ServerResponse, status: number, headers: Record<string, string | number>, body?: Buffer | string): void {

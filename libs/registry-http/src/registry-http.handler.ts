@@ -6,7 +6,7 @@ import { MediaType } from '@wharf/oci-spec';
 import { BlobService, ManifestService, rangeHeader, RegistryLimits, UploadService } from '@wharf/registry-core';
 import { parseRegistryPath, RegistryRoute, splitUrl } from '@wharf/registry-routes';
 import { AccessControl, AccessRequest, Principal, RegistryAction } from './access-control.port';
-import { contentLength, header, readBody, send, sendError, sendJson } from './http-io';
+import { contentLength, discardBody, header, readBody, send, sendError, sendJson } from './http-io';
 
 export interface RegistryLogger {
   error(message: string, fields: Record<string, unknown>): void;
@@ -55,6 +55,8 @@ export class RegistryHttpHandler {
         const requestId = header(req, 'x-request-id') ?? randomUUID();
         this.logger.error('registry request failed', { requestId, method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
       }
+      // Refused before the client finished sending (a manifest over the limit): let it finish, so it reads the answer.
+      if (!res.headersSent && !clientGone) await discardBody(req);
       sendError(req, res, err);
     }
   };
