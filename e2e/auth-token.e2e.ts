@@ -14,13 +14,13 @@ const DAY = 24 * 3600 * 1000;
   const registry = (path: string, bearer: string | null, init: RequestInit = {}) =>
     fetch(`${srv.url}${path}`, { ...init, headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(init.headers ?? {}) } });
 
-  /** An account with its owner; returns credentials and ids. */
   /** The reason the audit log keeps for the newest refused login of `actor` (clients see one message). */
   async function refusalReason(actor: string): Promise<string> {
     const r = await srv.pool.query(`SELECT detail->>'reason' AS reason FROM audit_events WHERE actor = $1 AND action = 'login' ORDER BY id DESC LIMIT 1`, [actor]);
     return String(r.rows[0]?.reason);
   }
 
+  /** An account with its owner; returns credentials and ids. */
   async function owner(prefix: string, quota?: number) {
     const n = names(prefix);
     const password = `pw-${randomUUID()}`;
@@ -386,6 +386,58 @@ const DAY = 24 * 3600 * 1000;
     const body = (await res.json()) as Record<string, unknown>;
     expect(typeof body['token']).toBe('string');
     expect(body).not.toHaveProperty('refresh_token');
+  });
+
+  describe('cross-repository mount under token auth', () => {
+    async function blobIn(o: { org: string; auth: string }, data: Buffer): Promise<void> {
+      const bearer = await token(srv, [`repository:${o.org}/src:pull,push`], o.auth);
+      const res = await registry(`/v2/${o.org}/src/blobs/uploads/?digest=${sha256(data)}`, bearer, { method: 'POST', body: data });
+      expect(res.status).toBe(201);
+    }
+
+    it("the 401 challenge of a mount asks for the source's pull too, and a token from it mounts (201)", async () => {
+      const o = await owner('mount');
+      const data = Buffer.from(`mounted-${randomUUID()}`);
+      await blobIn(o, data);
+      const path = `/v2/${o.org}/dst/blobs/uploads/?mount=${sha256(data)}&from=${o.org}/src`;
+      const challenge = await registry(path, null, { method: 'POST' });
+      expect(challenge.status).toBe(401);
+      const scope = /scope="([^"]+)"/.exec(challenge.headers.get('www-authenticate') ?? '')?.[1];
+      expect(scope).toBe(`repository:${o.org}/dst:pull,push repository:${o.org}/src:pull`);
+      const bearer = await token(srv, (scope as string).split(' '), o.auth);
+      const mounted = await registry(path, bearer, { method: 'POST' });
+      expect(mounted.status).toBe(201);
+      expect(mounted.headers.get('location')).toBe(`/v2/${o.org}/dst/blobs/${sha256(data)}`);
+    });
+
+    it("a token without pull on the source falls back to an upload and does not link the other account's blob", async () => {
+      const victim = await owner('mvictim');
+      const thief = await owner('mthief');
+      const data = Buffer.from(`private-${randomUUID()}`);
+      await blobIn(victim, data);
+      const scopes = [`repository:${thief.org}/dst:pull,push`, `repository:${victim.org}/src:pull`];
+      const bearer = await token(srv, scopes, thief.auth);
+      expect(claims(bearer).access.find((a) => a.name === `${victim.org}/src`)?.actions ?? []).toEqual([]);
+      const res = await registry(`/v2/${thief.org}/dst/blobs/uploads/?mount=${sha256(data)}&from=${victim.org}/src`, bearer, { method: 'POST' });
+      expect(res.status).toBe(202);
+      const head = await registry(`/v2/${thief.org}/dst/blobs/${sha256(data)}`, bearer, { method: 'HEAD' });
+      expect(head.status).toBe(404);
+    });
+
+    it("a mount respects the target organization's storage quota", async () => {
+      const o = await owner('mquota');
+      const data = Buffer.alloc(4096, 7);
+      await blobIn(o, data);
+      const target = `${o.org}q`;
+      const bearer = await token(srv, [`repository:${target}/dst:pull,push`, `repository:${o.org}/src:pull`], o.auth);
+      expect((await registry(`/v2/${target}/dst/blobs/uploads/`, bearer, { method: 'POST' })).status).toBe(202); // creates the organization
+      const admin = await apiLogin(srv, 'admin', 'admin-password');
+      const patched = await api(srv, `/organizations/${target}`, admin, { method: 'PATCH', body: JSON.stringify({ storageQuotaBytes: 100 }) });
+      expect(patched.status).toBe(200);
+      const res = await registry(`/v2/${target}/dst/blobs/uploads/?mount=${sha256(data)}&from=${o.org}/src`, bearer, { method: 'POST' });
+      expect(res.status).toBe(403);
+      expect((await ociError(res)).message).toContain(`storage quota of organization ${target} exceeded`);
+    });
   });
 
   describe('brute force', () => {

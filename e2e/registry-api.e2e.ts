@@ -274,6 +274,16 @@ const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
     });
   });
 
+  it('GET and HEAD of a manifest by a reference no tag can have answer 404 MANIFEST_UNKNOWN (OCI conformance v1.1.1)', async () => {
+    await c.pushImage(`${org}/app`, 'v1', ['layer']);
+    for (const reference of ['.INVALID_MANIFEST_NAME', '-dash-first', 'x'.repeat(129)]) {
+      const get = await c.request(`/v2/${org}/app/manifests/${reference}`);
+      expect([reference, get.status, await errorCode(get)]).toEqual([reference, 404, 'MANIFEST_UNKNOWN']);
+      const head = await c.request(`/v2/${org}/app/manifests/${reference}`, { method: 'HEAD' });
+      expect([reference, head.status]).toEqual([reference, 404]);
+    }
+  });
+
   describe('referrers', () => {
     it('lists artifacts whose subject is a manifest, filtered by artifactType, and answers OCI-Subject', async () => {
       const image = await c.pushImage(`${org}/app`, 'v1', ['base']);

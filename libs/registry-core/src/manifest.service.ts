@@ -114,8 +114,8 @@ export class ManifestService {
 
   private async resolve(repository: string, reference: string): Promise<string> {
     if (reference.includes(':')) return requireDigest(reference).digest;
-    const problem = checkTag(reference);
-    if (problem) throw new OciError('MANIFEST_INVALID', problem);
+    // A reference no tag can have names no manifest: unknown (as the OCI conformance suite expects), not malformed.
+    if (checkTag(reference)) throw unknownManifest(repository, reference);
     const digest = await this.store.resolveTag(repository, reference);
     if (!digest) throw unknownManifest(repository, reference);
     return digest;

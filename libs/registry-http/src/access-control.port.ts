@@ -15,6 +15,11 @@ export interface AccessRequest {
   repository: string | null;
   actions: RegistryAction[];
   catalog?: boolean;
+  /**
+   * Optional scope the request can use but does not need: a mount's source (`pull`). A challenge
+   * asks for it too, so a client following it gets a token that lets the mount happen.
+   */
+  optional?: { repository: string; actions: RegistryAction[] };
 }
 
 export interface Principal {

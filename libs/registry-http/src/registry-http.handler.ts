@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditLog } from '@wharf/auth-core';
 import { OciError } from '@wharf/oci-errors';
-import { MediaType } from '@wharf/oci-spec';
+import { checkRepositoryName, MediaType } from '@wharf/oci-spec';
 import { BlobService, ManifestService, rangeHeader, RegistryLimits, UploadService } from '@wharf/registry-core';
 import { parseRegistryPath, RegistryRoute, splitUrl } from '@wharf/registry-routes';
 import { AccessControl, AccessRequest, Principal, RegistryAction } from './access-control.port';
@@ -45,7 +45,7 @@ export class RegistryHttpHandler {
       const route = parseRegistryPath(path);
       if (!route) throw new OciError('NOT_FOUND', `no registry endpoint at ${path.slice(0, 200)}`);
       const method = req.method ?? 'GET';
-      const need = requiredAccess(route, method);
+      const need = requiredAccess(route, method, query);
       const principal = await this.access.authorize(req, need);
       await this.dispatch(route, method, { req, res, query, principal });
     } catch (err) {
@@ -290,7 +290,7 @@ const READ = new Set(['GET', 'HEAD']);
 const WRITE: Record<string, RegistryAction[]> = { POST: ['pull', 'push'], PUT: ['pull', 'push'], PATCH: ['pull', 'push'] };
 
 /** The actions a request needs, or METHOD_NOT_ALLOWED for a method the route does not take. */
-export function requiredAccess(route: RegistryRoute, method: string): AccessRequest {
+export function requiredAccess(route: RegistryRoute, method: string, query?: URLSearchParams): AccessRequest {
   const deny = () => new OciError('METHOD_NOT_ALLOWED', `${method} is not allowed on this endpoint`);
   switch (route.kind) {
     case 'ping':
@@ -309,9 +309,12 @@ export function requiredAccess(route: RegistryRoute, method: string): AccessRequ
       if (method === 'DELETE') return { repository: route.name, actions: ['delete'] };
       if (method === 'PUT' && route.kind === 'manifest') return { repository: route.name, actions: ['pull', 'push'] };
       throw deny();
-    case 'upload-start':
+    case 'upload-start': {
       if (method !== 'POST') throw deny();
-      return { repository: route.name, actions: ['pull', 'push'] };
+      const from = query?.get('mount') ? query.get('from') : null;
+      const optional = from && checkRepositoryName(from) === null ? { repository: from, actions: ['pull'] as RegistryAction[] } : undefined;
+      return { repository: route.name, actions: ['pull', 'push'], optional };
+    }
     case 'upload': {
       const actions = WRITE[method] ?? (method === 'GET' || method === 'DELETE' ? ['pull', 'push'] : null);
       if (!actions) throw deny();

@@ -132,7 +132,10 @@ export class TokenAccessControl implements AccessControl {
   private challenge(need: AccessRequest, error: string | null, message: string): OciError {
     let value = `Bearer realm="${this.settings.realm}",service="${this.settings.service}"`;
     if (need.catalog) value += `,scope="registry:catalog:*"`;
-    else if (need.repository) value += `,scope="repository:${need.repository}:${need.actions.join(',')}"`;
+    else if (need.repository) {
+      const extra = need.optional ? ` repository:${need.optional.repository}:${need.optional.actions.join(',')}` : '';
+      value += `,scope="repository:${need.repository}:${need.actions.join(',')}${extra}"`;
+    }
     if (error) value += `,error="${error}"`;
     return new OciError('UNAUTHORIZED', message, undefined, { 'www-authenticate': value });
   }
