@@ -86,6 +86,23 @@ const DAY = 24 * 3600 * 1000;
     expect((await api(srv, `/repositories/${repo}`, b.bearer)).status).toBe(404);
   });
 
+  it('an edit grant may change description and category but not visibility; manage may', async () => {
+    const repo = `${a.org}/web`;
+    const editorPassword = `pw-${randomUUID()}`;
+    const editor = `${a.user}ed`;
+    expect((await api(srv, `/accounts/${a.accountId}/users`, a.bearer, { method: 'POST', body: JSON.stringify({ username: editor, password: editorPassword }) })).status).toBe(201);
+    expect((await api(srv, `/repositories/${repo}/members/${editor}`, a.bearer, { method: 'PUT', body: JSON.stringify({ level: 'edit' }) })).status).toBe(200);
+    const bearer = await apiLogin(srv, editor, editorPassword);
+    const patch = (body: unknown) => api(srv, `/repositories/${repo}`, bearer, { method: 'PATCH', body: JSON.stringify(body) });
+    expect((await patch({ description: 'edited by an editor' })).status).toBe(200);
+    const refused = await patch({ visibility: 'public' });
+    expect(refused.status).toBe(403);
+    expect((await json(await api(srv, `/repositories/${repo}`, a.bearer))).visibility).toBe('private');
+    expect((await api(srv, `/repositories/${repo}/members/${editor}`, a.bearer, { method: 'PUT', body: JSON.stringify({ level: 'manage' }) })).status).toBe(200);
+    expect((await patch({ visibility: 'public' })).status).toBe(200);
+    expect((await patch({ visibility: 'private' })).status).toBe(200);
+  });
+
   it('lists tags with digest, size and pull command; deletes one or many', async () => {
     const repo = `${a.org}/web`;
     const tags = await json(await api(srv, `/repositories/${repo}/tags?sort=name`, a.bearer));

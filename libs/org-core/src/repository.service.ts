@@ -62,6 +62,9 @@ export class RepositoryService {
     }
     if (changes['visibility'] !== undefined) {
       if (changes['visibility'] !== 'public' && changes['visibility'] !== 'private') throw new ValidationError('visibility', 'visibility must be "public" or "private"');
+      // Publishing (or un-publishing) a repository is a manage decision, as for organizations;
+      // edit may change the description and category only.
+      await this.requireLevel(user, name, Level.manage);
       update.visibility = changes['visibility'];
     }
     await this.repos.updateRepository(repo.id, update);
