@@ -1,4 +1,5 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
@@ -23,7 +24,9 @@ import type { WharfConfig } from '@wharf/config';
 import { PG_POOL, PgAuditLog, PgIdentityStore } from '@wharf/database';
 import { SecretBox } from '@wharf/identity';
 import { AccessKeysController, AuthController } from './auth.controller';
+import { ApiErrorFilter } from './http-errors';
 import { JwtAuthGuard, JwtStrategy } from './jwt.strategy';
+import { securityHeaders } from './security-headers.middleware';
 import { RedisLoginRateLimiter } from './redis-login-rate-limiter';
 import { TokenController } from './token.controller';
 
@@ -49,7 +52,13 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
     private readonly accounts: AccountService,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(AUTH_MODULE_OPTIONS) private readonly options: AuthModuleOptions,
-  ) {}
+    adapterHost: HttpAdapterHost,
+  ) {
+    // First in Express's chain, before the OpenAPI page's routes (mounted before Nest's own middleware).
+    const express = adapterHost.httpAdapter.getInstance() as { disable(setting: string): void; use(fn: unknown): void };
+    express.disable('x-powered-by');
+    express.use(securityHeaders);
+  }
 
   static forRoot(options: AuthModuleOptions): DynamicModule {
     const c = options.config;
@@ -102,6 +111,9 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
         },
         JwtStrategy,
         JwtAuthGuard,
+        // Every Nest route answers errors in the SPEC envelope (unknown routes and bad JSON too);
+        // the token controller keeps the Docker envelope with its own filter.
+        { provide: APP_FILTER, useClass: ApiErrorFilter },
       ],
       exports: [JwtAuthGuard, SigningKeyRing, TokenIssuer, AccountService, IDENTITY_STORE, AUDIT_LOG, CLOCK],
     };

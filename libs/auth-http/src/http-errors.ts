@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiError, ValidationError } from '@wharf/util';
+import { clientInputProblem } from '@wharf/database';
 import { OciError, serialiseError } from '@wharf/oci-errors';
 
 /** Token endpoint errors in the Docker/OCI envelope, which docker, podman and containerd print. */
@@ -8,12 +9,29 @@ import { OciError, serialiseError } from '@wharf/oci-errors';
 export class DockerErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const e = serialiseError(err instanceof HttpException ? new OciError(err.getStatus() === 401 ? 'UNAUTHORIZED' : 'DENIED', err.message) : err);
+    const input = clientInputProblem(err);
+    const known = input ? new OciError('INVALID_ARGUMENT', input) : err;
+    const e = serialiseError(known instanceof HttpException ? new OciError(known.getStatus() === 401 ? 'UNAUTHORIZED' : 'DENIED', known.message) : known);
     res.status(e.status).set(e.headers).send(e.body);
   }
 }
 
 const API_STATUS: Record<string, number> = { UNAUTHORIZED: 401, DENIED: 403, TOOMANYREQUESTS: 429 };
+/** Codes for the framework's own errors (unknown route, bad JSON, body over the limit). */
+const HTTP_CODES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+function isBodyParserError(err: unknown): err is { status: number; message: string } {
+  const e = err as { status?: unknown; type?: unknown; expose?: unknown } | null;
+  return typeof e?.status === 'number' && typeof e.type === 'string' && e.type.startsWith('entity.') && e.expose === true;
+}
 
 /** Management API errors: `{"error": {"code", "message", "field"?}}` (SPEC §12). */
 @Catch()
@@ -31,7 +49,17 @@ export class ApiErrorFilter implements ExceptionFilter {
       if (err.headers) res.set(err.headers);
     } else if (err instanceof HttpException) {
       status = err.getStatus();
-      body = { code: status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR', message: err.message };
+      const req = host.switchToHttp().getRequest<{ method?: string; path?: string }>();
+      const message = status === 404 ? `no API endpoint ${req.method} ${String(req.path).slice(0, 200)}` : err.message;
+      body = { code: HTTP_CODES[status] ?? 'HTTP_ERROR', message };
+      if (status === 400 && /JSON/.test(err.message)) body = { code: 'INVALID_ARGUMENT', message: `request body is not valid JSON: ${err.message}`, field: 'body' };
+    } else if (isBodyParserError(err)) {
+      // Express's body parser (bad JSON, a body over the limit) throws before any Nest handler.
+      status = err.status;
+      body = status === 413 ? { code: 'PAYLOAD_TOO_LARGE', message: 'request body is over the limit' } : { code: 'INVALID_ARGUMENT', message: err.message, field: 'body' };
+    } else if (clientInputProblem(err)) {
+      status = 400;
+      body = { code: 'INVALID_ARGUMENT', message: clientInputProblem(err) as string };
     } else {
       process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'api request failed', error: String((err as Error)?.stack ?? err) })}\n`);
     }

@@ -5,3 +5,4 @@ export * from './health.controller';
 export * from './pg-identity.store';
 export * from './pg-org.store';
 export * from './pg-repo.store';
+export * from './db-errors';

@@ -21,6 +21,7 @@ export const OCI_ERROR_CODES = {
   RANGE_INVALID: { message: 'requested range not satisfiable', status: 416 },
   PAYLOAD_TOO_LARGE: { message: 'request body exceeds the configured limit', status: 413 },
   PAGINATION_NUMBER_INVALID: { message: 'invalid number of results requested', status: 400 },
+  INVALID_ARGUMENT: { message: 'a request parameter is malformed', status: 400 },
   NOT_FOUND: { message: 'no such registry endpoint', status: 404 },
   METHOD_NOT_ALLOWED: { message: 'method not allowed on this endpoint', status: 405 },
   INTERNAL_ERROR: { message: 'internal server error', status: 500 },

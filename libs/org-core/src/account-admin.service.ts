@@ -92,7 +92,8 @@ export class AccountAdminService {
   async updateUser(caller: UserRecord, userId: string, body: Record<string, unknown>, clientAddress: string | null): Promise<object> {
     const user = await this.store.findUser(userId);
     if (!user) throw new NotFoundError(`user ${userId.slice(0, 40)} not found`);
-    await this.requireAccountManager(caller, user.accountId);
+    // Another account's user is simply not found: the answer must not name that user's account.
+    await this.requireAccountManager(caller, user.accountId, `user ${userId.slice(0, 40)} not found`);
     const changes: { enabled?: boolean; role?: 'owner' | 'member'; passwordHash?: string } = {};
     if (body['enabled'] !== undefined) {
       if (typeof body['enabled'] !== 'boolean') throw new ValidationError('enabled', 'enabled must be true or false');
@@ -116,12 +117,12 @@ export class AccountAdminService {
     if (!caller.isAdmin) throw new ForbiddenError('only a system administrator manages accounts');
   }
 
-  private async requireAccountManager(caller: UserRecord, accountId: string): Promise<void> {
+  private async requireAccountManager(caller: UserRecord, accountId: string, notFound = `account ${accountId.slice(0, 40)} not found`): Promise<void> {
     if (caller.isAdmin) {
-      if (!(await this.store.findAccount(accountId))) throw new NotFoundError(`account ${accountId.slice(0, 40)} not found`);
+      if (!(await this.store.findAccount(accountId))) throw new NotFoundError(notFound);
       return;
     }
-    if (caller.accountId !== accountId) throw new NotFoundError(`account ${accountId.slice(0, 40)} not found`);
+    if (caller.accountId !== accountId) throw new NotFoundError(notFound);
     if (caller.role !== 'owner') throw new ForbiddenError("only the account's owners manage its users");
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditLog } from '@wharf/auth-core';
+import { clientInputProblem } from '@wharf/database';
 import { OciError } from '@wharf/oci-errors';
 import { checkRepositoryName, MediaType } from '@wharf/oci-spec';
 import { BlobService, ManifestService, rangeHeader, RegistryLimits, UploadService } from '@wharf/registry-core';
@@ -48,7 +49,9 @@ export class RegistryHttpHandler {
       const need = requiredAccess(route, method, query);
       const principal = await this.access.authorize(req, need);
       await this.dispatch(route, method, { req, res, query, principal });
-    } catch (err) {
+    } catch (caught) {
+      const input = clientInputProblem(caught);
+      const err = input ? new OciError('INVALID_ARGUMENT', input) : caught;
       // A client that went away mid-request is not a server fault: no error log for it.
       const clientGone = req.destroyed && !req.complete;
       if (!(err instanceof OciError) && !clientGone) {
