@@ -3,6 +3,7 @@ import { DOWNLOAD_COUNTER } from '@wharf/registry-core';
 import { RedisDownloadCounter } from '@wharf/registry-http';
 import { requireService, sha256 } from '@wharf/testing';
 import { api, apiLogin, basic, claims, names, token } from './support/auth-helpers';
+import { startRegistryProcess } from './support/test-registry';
 import { startTestServer, TestServer } from './support/test-server';
 
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
@@ -216,6 +217,32 @@ const DAY = 24 * 3600 * 1000;
     await (srv.app.get(DOWNLOAD_COUNTER) as RedisDownloadCounter).flush();
     expect((await json(await api(srv, `/repositories/${repo}`, a.bearer))).downloadCount).toBe(4);
     expect((await json(await api(srv, `/repositories/${repo}/tags`, a.bearer))).items[0]).toMatchObject({ tag: 'v1', downloadCount: 3 });
+  });
+
+  it('deleted repositories and tags are served from no cache afterwards, on this replica or another', async () => {
+    const other = await startRegistryProcess(databaseUrl as string, { env: { REDIS_URL: redisUrl as string } });
+    try {
+      const repo = `${a.org}/cached`;
+      const { digest } = await push(a, repo, ['v1', 'v2'], 'cached layer');
+      const t = await token(srv, [`repository:${repo}:pull`], a.auth);
+      const here = (path: string) => fetch(`${srv.url}${path}`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status);
+      const there = (path: string) => fetch(`${other.url}${path}`).then((r) => r.status);
+      const paths = [`/v2/${repo}/manifests/v1`, `/v2/${repo}/manifests/${digest}`, `/v2/${repo}/tags/list`];
+      for (const p of paths) expect([p, await here(p), await there(p)]).toEqual([p, 200, 200]); // now cached on both
+
+      const batch = await api(srv, `/repositories/${a.org}/cached/tags:batchDelete`, a.bearer, { method: 'POST', body: JSON.stringify({ tags: ['v1'] }) });
+      expect(batch.status).toBe(200);
+      expect(await here(`/v2/${repo}/manifests/v1`)).toBe(404);
+      await new Promise((r) => setTimeout(r, 100)); // the other replica hears it over Redis
+      expect(await there(`/v2/${repo}/manifests/v1`)).toBe(404);
+
+      expect((await api(srv, `/repositories/${a.org}/cached`, a.bearer, { method: 'DELETE' })).status).toBe(204);
+      for (const p of paths) expect([p, await here(p)]).toEqual([p, 404]);
+      await new Promise((r) => setTimeout(r, 100));
+      for (const p of paths) expect([p, await there(p)]).toEqual([p, 404]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('deletes a repository (manage only) and the registry forgets it', async () => {

@@ -165,3 +165,14 @@ export interface AccountStore {
   findUser(id: string): Promise<UserView | null>;
   updateUser(id: string, changes: { enabled?: boolean; role?: 'owner' | 'member'; passwordHash?: string }): Promise<void>;
 }
+
+export const REGISTRY_NOTIFIER = Symbol('REGISTRY_NOTIFIER');
+
+/**
+ * Tells every registry replica that a repository, its tags or a whole organization (by name)
+ * went away through the management API, so no cache serves them afterwards. Resolves once this
+ * replica forgot them and the others were told.
+ */
+export interface RegistryNotifier {
+  removed(name: string): Promise<void>;
+}

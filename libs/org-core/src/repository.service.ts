@@ -4,7 +4,7 @@ import { evaluateLevel, Level, LevelValue, Visibility } from '@wharf/identity';
 import { checkRepositoryName, checkTag, organizationOf } from '@wharf/oci-spec';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { GrantTable, listGrants, recordAction, removeGrant, setGrant } from './service-helpers';
-import { AuditQuery, CATEGORIES, Category, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
+import { AuditQuery, CATEGORIES, Category, RegistryNotifier, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
 
 export interface RepoView {
   name: string;
@@ -36,6 +36,7 @@ export class RepositoryService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly registryHost: string,
+    private readonly registry: RegistryNotifier,
   ) {}
 
   async list(user: UserRecord, query: Omit<RepoListQuery, 'viewer'>): Promise<{ items: RepoView[]; total: number }> {
@@ -75,6 +76,7 @@ export class RepositoryService {
   async delete(user: UserRecord, name: string, clientAddress: string | null): Promise<void> {
     const repo = await this.requireLevel(user, name, Level.manage);
     await this.repos.deleteRepository(repo.id);
+    await this.registry.removed(name);
     await this.record(user, 'repository.delete', name, clientAddress);
   }
 
@@ -103,6 +105,7 @@ export class RepositoryService {
     }
     const repo = await this.requireLevel(user, name, Level.manage);
     const deleted = await this.repos.deleteTags(repo.id, tags as string[]);
+    await this.registry.removed(name);
     if (deleted.length === 0) throw new NotFoundError(`none of the tags exist in ${name}`);
     await this.record(user, 'tag.delete', name, clientAddress, { tags: deleted });
     return { deleted };

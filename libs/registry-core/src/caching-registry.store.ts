@@ -95,6 +95,17 @@ export class CachingRegistryStore implements RegistryStore {
     return this.inner.unlinkBlob(repository, digest);
   }
 
+  /**
+   * Drops everything cached for repository `name` and for every repository under `name/` (an
+   * organization): the management API deleted it, or its tags, behind the registry's back.
+   */
+  forget(name: string): void {
+    for (const cache of [this.tags, this.manifests, this.blobs, this.tagLists] as TtlCache<unknown>[]) {
+      cache.deletePrefix(name + SEP);
+      cache.deletePrefix(`${name}/`);
+    }
+  }
+
   // Everything else goes straight through.
   listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]> {
     return this.inner.listRepositories(after, limit, viewer);

@@ -18,9 +18,11 @@ import {
   STORAGE_DRIVER,
   UploadService,
 } from '@wharf/registry-core';
+import { REGISTRY_NOTIFIER, RegistryNotifier } from '@wharf/org-core';
 import { createStorageDriver, StorageDriver } from '@wharf/storage';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
 import { RedisDownloadCounter } from './redis-download-counter';
+import { RedisRegistryNotifier } from './redis-registry-notifier';
 import { JwksKeyCache, TokenAccessControl } from './token-access-control';
 import { RegistryHttpHandler } from './registry-http.handler';
 
@@ -37,10 +39,14 @@ const FLUSH_MS = 5_000;
 export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(@Optional() @Inject(DOWNLOAD_COUNTER) private readonly downloads?: DownloadCounter) {}
+  constructor(
+    @Optional() @Inject(DOWNLOAD_COUNTER) private readonly downloads?: DownloadCounter,
+    @Optional() @Inject(REGISTRY_NOTIFIER) private readonly notifier?: RegistryNotifier,
+  ) {}
 
   /** Every replica pushes its download counts to Redis every second and flushes them to Postgres every few. */
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    if (this.notifier instanceof RedisRegistryNotifier) await this.notifier.listen();
     const counter = this.downloads;
     if (counter instanceof RedisDownloadCounter) {
       this.timers = [
@@ -53,6 +59,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    if (this.notifier instanceof RedisRegistryNotifier) await this.notifier.close();
     if (this.downloads instanceof RedisDownloadCounter) {
       await this.downloads.flush().catch(() => undefined);
       this.downloads.close();
@@ -73,7 +80,18 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
     const logger = new Logger('registry');
     return {
       module: RegistryModule,
+      // Global: in single-machine mode the management API tells this registry's cache about deletes.
+      global: true,
       providers: [
+        {
+          provide: REGISTRY_NOTIFIER,
+          useFactory: (store: RegistryStore): RegistryNotifier => {
+            const local = store instanceof CachingRegistryStore ? store : null;
+            if (config.redisUrl) return new RedisRegistryNotifier(config.redisUrl, local);
+            return { removed: async (name) => local?.forget(name) };
+          },
+          inject: [REGISTRY_STORE],
+        },
         { provide: STORAGE_DRIVER, useFactory: () => createStorageDriver(config) },
         {
           provide: REGISTRY_STORE,
@@ -126,7 +144,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
           inject: [BlobService, UploadService, ManifestService, ACCESS_CONTROL, REGISTRY_LIMITS, PG_POOL],
         },
       ],
-      exports: [RegistryHttpHandler, STORAGE_DRIVER, REGISTRY_STORE, DOWNLOAD_COUNTER],
+      exports: [RegistryHttpHandler, STORAGE_DRIVER, REGISTRY_STORE, DOWNLOAD_COUNTER, REGISTRY_NOTIFIER],
     };
   }
 }
