@@ -136,9 +136,18 @@ const DAY = 24 * 3600 * 1000;
     expect(claims(await token(srv, [`repository:${repo}:pull,push`], b.auth)).access[0]?.actions).toEqual(['pull']);
     expect((await json(await api(srv, '/repositories?filter=shared-with-me', b.bearer))).items.map((r: { name: string }) => r.name)).toContain(repo);
     expect((await json(await api(srv, '/repositories?filter=shared-by-me', a.bearer))).items.map((r: { name: string }) => r.name)).toEqual([repo]);
+    const sharedWithB = async (filter: string) =>
+      (await json(await api(srv, `/repositories${filter}`, b.bearer))).items.filter((r: { name: string }) => r.name === repo);
+    expect(await sharedWithB('?filter=shared-with-me')).toEqual([expect.objectContaining({ share: { deadline, expired: false } })]);
+    expect(await sharedWithB('')).toHaveLength(1);
     srv.clock.advance(DAY + 1000);
     try {
       expect(claims(await token(srv, [`repository:${repo}:pull`], b.auth)).access[0]?.actions).toEqual([]);
+      // Ended: listed under "shared with me" marked expired, and in no other list.
+      expect(await sharedWithB('?filter=shared-with-me')).toEqual([expect.objectContaining({ share: { deadline, expired: true } })]);
+      expect(await sharedWithB('')).toEqual([]);
+      expect(await sharedWithB(`?org=${a.org}`)).toEqual([]);
+      expect((await api(srv, `/repositories/${repo}`, b.bearer)).status).toBe(404);
       expect((await json(await api(srv, `/repositories/${repo}/shares`, a.bearer))).items).toEqual([
         expect.objectContaining({ account: b.account, expired: true, description: 'for the partner team', permission: 'pull' }),
       ]);

@@ -35,7 +35,13 @@ function toRepo(r: Record<string, unknown>): RepoRecord {
     size: Number(r['size'] ?? 0),
     createdAt: r['created_at'] as Date,
     updatedAt: r['updated_at'] as Date,
+    viewerShare: shareOf(r['viewer_share']),
   };
+}
+
+function shareOf(raw: unknown): { deadline: Date | null } | null {
+  const share = raw as { deadline: string | null } | null | undefined;
+  return share ? { deadline: share.deadline === null ? null : new Date(share.deadline) } : null;
 }
 
 /** `%` and `_` in a search string are literal. */
@@ -69,7 +75,9 @@ export class PgRepoStore implements RepoStore {
         WHERE ($1 OR o.visibility = 'public' OR r.visibility = 'public' OR ($2 AND o.account_id = $3)
                OR EXISTS (SELECT 1 FROM organization_members m WHERE m.organization_id = o.id AND m.user_id = $4)
                OR EXISTS (SELECT 1 FROM repository_members m WHERE m.repository_id = r.id AND m.user_id = $4)
-               OR EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id AND s.account_id = $3 AND (s.deadline IS NULL OR s.deadline > now())))
+               OR EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id AND s.account_id = $3 AND (s.deadline IS NULL OR s.deadline > $12))
+               -- "shared with me" also lists ended shares (marked expired); no other list shows them
+               OR ($9 = 'shared-with-me' AND EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id AND s.account_id = $3)))
           AND ($5::text IS NULL OR o.name = $5)
           AND ($6::text IS NULL OR r.name LIKE $6)
           AND ($7::text IS NULL OR r.category = $7)
@@ -78,9 +86,10 @@ export class PgRepoStore implements RepoStore {
                OR ($9 = 'mine' AND o.account_id = $3)
                OR ($9 = 'shared-with-me' AND EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id AND s.account_id = $3))
                OR ($9 = 'shared-by-me' AND o.account_id = $3 AND EXISTS (SELECT 1 FROM shares s WHERE s.repository_id = r.id))))
-       SELECT v.*, ${TAG_COUNT}, (SELECT count(*) FROM v) AS total
+       SELECT v.*, ${TAG_COUNT}, (SELECT count(*) FROM v) AS total,
+              (SELECT json_build_object('deadline', s.deadline) FROM shares s WHERE s.repository_id = v.id AND s.account_id = $3) AS viewer_share
          FROM (SELECT * FROM v ORDER BY ${ORDER[q.sort]} OFFSET $10 LIMIT $11) v ORDER BY ${ORDER[q.sort]}`,
-      [v.isAdmin, v.isOwner, v.accountId, v.userId, q.org ?? null, like(q.q), q.category ?? null, q.visibility ?? null, q.filter ?? null, q.offset, q.limit],
+      [v.isAdmin, v.isOwner, v.accountId, v.userId, q.org ?? null, like(q.q), q.category ?? null, q.visibility ?? null, q.filter ?? null, q.offset, q.limit, q.now],
     );
     return { items: res.rows.map(toRepo), total: res.rows[0] ? Number(res.rows[0].total) : 0 };
   }

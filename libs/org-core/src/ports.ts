@@ -73,10 +73,14 @@ export interface RepoRecord {
   size: number;
   createdAt: Date;
   updatedAt: Date;
+  /** In lists: the share to the viewer's account, if any (null deadline: permanent). */
+  viewerShare?: { deadline: Date | null } | null;
 }
 
 export interface RepoListQuery {
   viewer: OrgViewer;
+  /** Shares end at their deadline by this clock (the service's, so tests can move it). */
+  now: Date;
   org?: string;
   q?: string;
   category?: Category;

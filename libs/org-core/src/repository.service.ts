@@ -19,6 +19,8 @@ export interface RepoView {
   downloadCount: number;
   createdAt: string;
   updatedAt: string;
+  /** In lists, when the repository is shared with the caller's account. */
+  share?: { deadline: string | null; expired: boolean };
 }
 
 const MAX_DESCRIPTION = 30_000;
@@ -39,9 +41,20 @@ export class RepositoryService {
     private readonly registry: RegistryNotifier,
   ) {}
 
-  async list(user: UserRecord, query: Omit<RepoListQuery, 'viewer'>): Promise<{ items: RepoView[]; total: number }> {
-    const { items, total } = await this.repos.listRepositories({ ...query, viewer: { userId: user.id, accountId: user.accountId, isAdmin: user.isAdmin, isOwner: user.role === 'owner' } });
-    return { items: items.map((r) => this.view(r)), total };
+  async list(user: UserRecord, query: Omit<RepoListQuery, 'viewer' | 'now'>): Promise<{ items: RepoView[]; total: number }> {
+    const viewer = { userId: user.id, accountId: user.accountId, isAdmin: user.isAdmin, isOwner: user.role === 'owner' };
+    const now = this.clock.now();
+    const { items, total } = await this.repos.listRepositories({ ...query, viewer, now });
+    return {
+      items: items.map((r) => {
+        const view = this.view(r);
+        // "Shared with me" keeps an ended share in the list, marked expired (SPEC §5).
+        if (!r.viewerShare) return view;
+        const deadline = r.viewerShare.deadline;
+        return { ...view, share: { deadline: deadline?.toISOString() ?? null, expired: deadline !== null && deadline <= now } };
+      }),
+      total,
+    };
   }
 
   async get(user: UserRecord, name: string): Promise<RepoView> {
