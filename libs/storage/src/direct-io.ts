@@ -92,7 +92,7 @@ export class DirectIo {
 
   private probeHandle(): Promise<FileHandle | null> {
     this.probe ??= (async () => {
-      await fsp.mkdir(dirname(this.probePath), { recursive: true });
+      await fsp.mkdir(dirname(this.probePath), { recursive: true, mode: 0o700 });
       try {
         return await fsp.open(this.probePath, constants.O_RDWR | constants.O_CREAT | constants.O_DIRECT, 0o600);
       } catch {

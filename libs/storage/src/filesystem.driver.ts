@@ -30,6 +30,10 @@ const CHUNK = 1 << 20;
 const READ_CHUNK = 512 * 1024;
 const readBuffers = new BufferPool(READ_CHUNK, 16);
 
+/** Blob and upload bytes are readable by the service's user only (0600 files in 0700 directories). */
+const PRIVATE_DIR = { recursive: true, mode: 0o700 } as const;
+const PRIVATE_FILE = 0o600;
+
 /**
  * Files under `<root>/files`; replacing writes go to `<root>/.partial` first and are renamed into
  * place, so a reader never sees a half-written file and a crash leaves only partial scraps.
@@ -141,10 +145,10 @@ export class FilesystemDriver implements StorageDriver {
 
   async write(path: string, source: Readable, options: WriteOptions = {}): Promise<number> {
     const target = this.full(path);
-    await fsp.mkdir(dirname(target), { recursive: true });
+    await fsp.mkdir(dirname(target), PRIVATE_DIR);
     const flush = this.options.fsync && options.durable !== false;
     if (options.append) return this.append(target, source, flush);
-    await fsp.mkdir(this.partial, { recursive: true });
+    await fsp.mkdir(this.partial, PRIVATE_DIR);
     const temp = join(this.partial, randomUUID());
     try {
       const size = await this.writeFile(temp, source, flush, null);
@@ -175,11 +179,11 @@ export class FilesystemDriver implements StorageDriver {
   /** Writes `source` to `file`: a new file when `at` is null, else from byte `at` of the existing one. */
   private async writeFile(file: string, source: Readable, flush: boolean, at: number | null): Promise<number> {
     if (!this.direct || !(await this.direct.available())) {
-      const out = createWriteStream(file, { flags: at === null ? 'w' : 'a', highWaterMark: CHUNK, flush });
+      const out = createWriteStream(file, { flags: at === null ? 'w' : 'a', highWaterMark: CHUNK, flush, mode: PRIVATE_FILE });
       await pipeline(source, out);
       return out.bytesWritten;
     }
-    const handle = await fsp.open(file, at === null ? 'w' : constants.O_WRONLY | constants.O_CREAT);
+    const handle = await fsp.open(file, at === null ? 'w' : constants.O_WRONLY | constants.O_CREAT, PRIVATE_FILE);
     try {
       const written = await this.direct.writeAt(file, handle, at ?? 0, source);
       if (flush) await handle.sync();
@@ -203,7 +207,7 @@ export class FilesystemDriver implements StorageDriver {
   async move(source: string, dest: string): Promise<void> {
     const from = this.full(source);
     const to = this.full(dest);
-    await fsp.mkdir(dirname(to), { recursive: true });
+    await fsp.mkdir(dirname(to), PRIVATE_DIR);
     try {
       // Durable before visible: the data reaches the disk once, here, however it was written.
       if (this.options.fsync) await syncPath(from);
