@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
+import { join } from 'node:path';
 import { OciTestClient, requireService, sha256 } from '@wharf/testing';
 import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
 
@@ -92,5 +95,35 @@ async function stillServing(reg: TestRegistry): Promise<void> {
     expect(answer).toContain('PAYLOAD_TOO_LARGE');
     await new Promise((r) => setTimeout(r, 300));
     await stillServing(reg);
+  });
+
+  it('a full disk answers 507 STORAGE_FULL, keeps nothing, and the registry keeps serving', async () => {
+    if (process.getuid?.() !== 0) {
+      if (process.env['CI'] === 'true') throw new Error('the full-disk test mounts a tmpfs and needs root: under CI=true nothing may skip');
+      process.stdout.write('SKIPPED: the full-disk test mounts a small tmpfs and needs root\n');
+      return;
+    }
+    await reg.close();
+    const disk = mkdtempSync(join(process.env['WHARF_TEST_WORKDIR'] ?? '/tmp', 'full-disk-'));
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', disk]).status).toBe(0);
+    try {
+      reg = await startRegistryProcess(databaseUrl as string, { dataDir: disk });
+      const c = new OciTestClient(reg.url);
+      const org = uniqueOrg('full');
+      const big = Buffer.alloc(4 * 1024 * 1024, 3);
+      const res = await c.pushBlob(`${org}/app`, big);
+      expect(res.status).toBe(507);
+      const body = (await res.json()) as { errors: { code: string; message: string }[] };
+      expect(body.errors[0]).toMatchObject({ code: 'STORAGE_FULL', message: expect.stringContaining('storage is full') });
+      const location = await c.startUpload(`${org}/app`);
+      const patch = await c.request(location, { method: 'PATCH', body: big, headers: { 'content-range': `0-${big.length - 1}` } });
+      expect(patch.status).toBe(507);
+      expect((await c.request(`/v2/${org}/app/blobs/${sha256(big)}`, { method: 'HEAD' })).status).toBe(404);
+      await stillServing(reg);
+      expect((await c.pushBlob(`${org}/app`, Buffer.from('a small blob still fits'))).status).toBe(201);
+    } finally {
+      await reg.close();
+      spawnSync('umount', [disk]);
+    }
   });
 });

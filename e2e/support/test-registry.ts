@@ -35,7 +35,7 @@ export async function startTestRegistry(databaseUrl: string, env: Record<string,
   const dataDir = mkdtempSync(join(workdir(), 'registry-'));
   const config = loadConfig({ WHARF_AUTH: 'none', WHARF_DATA_DIR: dataDir, WHARF_FS_FSYNC: 'false', DATABASE_URL: databaseUrl, ...env });
   @Module({
-    imports: [DatabaseModule.forRoot(databaseUrl), RegistryModule.forRoot(config)],
+    imports: [DatabaseModule.forRoot(databaseUrl, config), RegistryModule.forRoot(config)],
     controllers: [HealthController],
   })
   class TestRegistryModule {}

@@ -55,7 +55,7 @@ export async function startTestServer(databaseUrl: string, redisUrl: string, env
   const clock = new MovableClock();
   @Module({
     imports: [
-      DatabaseModule.forRoot(databaseUrl),
+      DatabaseModule.forRoot(databaseUrl, config),
       AuthModule.forRoot({ config: { ...config, redisUrl, secretKey: config.secretKey as string }, clock }),
       OrgModule.forRoot(config),
       RegistryModule.forRoot(config),

@@ -12,7 +12,7 @@ class AuthAppModule {
     return {
       module: AuthAppModule,
       imports: [
-        DatabaseModule.forRoot(config.databaseUrl),
+        DatabaseModule.forRoot(config.databaseUrl, config),
         AuthModule.forRoot({
           config,
           onAdminPassword: (user, password) =>

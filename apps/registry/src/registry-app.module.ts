@@ -9,7 +9,7 @@ export class RegistryAppModule {
   static forRoot(config: WharfConfig & { databaseUrl: string }): DynamicModule {
     return {
       module: RegistryAppModule,
-      imports: [DatabaseModule.forRoot(config.databaseUrl), RegistryModule.forRoot(config)],
+      imports: [DatabaseModule.forRoot(config.databaseUrl, config), RegistryModule.forRoot(config)],
       controllers: [HealthController],
     };
   }

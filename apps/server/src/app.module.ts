@@ -13,7 +13,7 @@ export class AppModule {
   static forRoot(config: ServerConfig, auth: Omit<AuthModuleOptions, 'config'> = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config.databaseUrl), AuthModule.forRoot({ config, ...auth }), OrgModule.forRoot(config), RegistryModule.forRoot(config)],
+      imports: [DatabaseModule.forRoot(config.databaseUrl, config), AuthModule.forRoot({ config, ...auth }), OrgModule.forRoot(config), RegistryModule.forRoot(config)],
       controllers: [HealthController],
     };
   }

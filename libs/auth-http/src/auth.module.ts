@@ -21,7 +21,7 @@ import {
   TokenIssuer,
 } from '@wharf/auth-core';
 import type { WharfConfig } from '@wharf/config';
-import { PG_POOL, PgAuditLog, PgIdentityStore } from '@wharf/database';
+import { createRedisClient, PG_POOL, PgAuditLog, PgIdentityStore, ReadinessChecks } from '@wharf/database';
 import { SecretBox } from '@wharf/identity';
 import { AccessKeysController, AuthController } from './auth.controller';
 import { ApiErrorFilter } from './http-errors';
@@ -85,7 +85,16 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
         { provide: AUTH_SETTINGS, useValue: settings },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: SecretBox, useValue: new SecretBox(c.secretKey) },
-        { provide: REDIS, useFactory: () => new Redis(c.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) },
+        {
+          provide: REDIS,
+          useFactory: async (checks: ReadinessChecks) => {
+            const { redis, ready } = createRedisClient(c.redisUrl, c.redisTimeoutMs);
+            checks.add('redis', () => redis.ping());
+            await ready;
+            return redis;
+          },
+          inject: [ReadinessChecks],
+        },
         { provide: IDENTITY_STORE, useFactory: (pool: Pool) => new PgIdentityStore(pool), inject: [PG_POOL] },
         { provide: AUDIT_LOG, useFactory: (pool: Pool) => new PgAuditLog(pool), inject: [PG_POOL] },
         { provide: LOGIN_RATE_LIMITER, useFactory: (redis: Redis) => new RedisLoginRateLimiter(redis, c.loginMaxFailures), inject: [REDIS] },

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiError, ValidationError } from '@wharf/util';
-import { clientInputProblem } from '@wharf/database';
+import { storeErrorAsOci } from '@wharf/database';
 import { OciError, serialiseError } from '@wharf/oci-errors';
 
 /** Token endpoint errors in the Docker/OCI envelope, which docker, podman and containerd print. */
@@ -9,8 +9,7 @@ import { OciError, serialiseError } from '@wharf/oci-errors';
 export class DockerErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const input = clientInputProblem(err);
-    const known = input ? new OciError('INVALID_ARGUMENT', input) : err;
+    const known = storeErrorAsOci(err) ?? err;
     const e = serialiseError(known instanceof HttpException ? new OciError(known.getStatus() === 401 ? 'UNAUTHORIZED' : 'DENIED', known.message) : known);
     res.status(e.status).set(e.headers).send(e.body);
   }
@@ -57,9 +56,11 @@ export class ApiErrorFilter implements ExceptionFilter {
       // Express's body parser (bad JSON, a body over the limit) throws before any Nest handler.
       status = err.status;
       body = status === 413 ? { code: 'PAYLOAD_TOO_LARGE', message: 'request body is over the limit' } : { code: 'INVALID_ARGUMENT', message: err.message, field: 'body' };
-    } else if (clientInputProblem(err)) {
-      status = 400;
-      body = { code: 'INVALID_ARGUMENT', message: clientInputProblem(err) as string };
+    } else if (storeErrorAsOci(err)) {
+      const e = storeErrorAsOci(err) as OciError;
+      status = e.status;
+      body = { code: e.code, message: e.message };
+      if (e.headers) res.set(e.headers);
     } else {
       process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'api request failed', error: String((err as Error)?.stack ?? err) })}\n`);
     }

@@ -3,6 +3,7 @@ import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import jwt from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { API_AUDIENCE, AUTH_SETTINGS, AuthSettings, SigningKeyRing } from '@wharf/auth-core';
+import { storeErrorAsOci } from '@wharf/database';
 
 export interface ApiUser {
   userId: string;
@@ -40,6 +41,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 }
 
-/** Guard for every management API route that needs a signed-in user. */
+/**
+ * Guard for every management API route that needs a signed-in user. A key lookup that failed
+ * because the database did not answer is a 503, not a 401 (passport reports both as failures).
+ */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {}
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  override handleRequest<TUser>(err: unknown, user: TUser | false, info: unknown): TUser {
+    const down = storeErrorAsOci(err) ?? storeErrorAsOci(info);
+    if (down) throw down;
+    return super.handleRequest(err, user, info, undefined as never) as TUser;
+  }
+}

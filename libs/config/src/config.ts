@@ -48,6 +48,12 @@ export interface WharfConfig {
   anonymousPull: boolean;
   orgQuota: number;
   loginMaxFailures: number;
+  /** Longest a database statement may run before it is cancelled (callers then get 503). */
+  dbStatementTimeoutMs: number;
+  /** Longest to wait for a database connection. */
+  dbConnectTimeoutMs: number;
+  /** Longest a Redis command (and a Redis connection attempt) may take. */
+  redisTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -157,6 +163,9 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     anonymousPull: r.bool('WHARF_ANONYMOUS_PULL', true),
     orgQuota: r.int('WHARF_ORG_QUOTA', 5, 0, 100_000),
     loginMaxFailures: r.int('WHARF_LOGIN_MAX_FAILURES', 5, 1, 1000),
+    dbStatementTimeoutMs: r.int('WHARF_DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    dbConnectTimeoutMs: r.int('WHARF_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    redisTimeoutMs: r.int('WHARF_REDIS_TIMEOUT_MS', 2_000, 50, 600_000),
   };
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   config.publicUrl = (r.url('WHARF_PUBLIC_URL', ['http:', 'https:']) ?? `http://${displayHost}:${config.port}`).replace(/\/+$/, '');

@@ -37,9 +37,28 @@ export async function migrate(url: string): Promise<string[]> {
   }
 }
 
-/** The pool the hot paths use directly (named prepared statements). */
-export function createPool(url: string, max = 20): Pool {
-  const pool = new Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+export interface PoolTimeouts {
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_TIMEOUTS: PoolTimeouts = { statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 };
+
+/**
+ * The pool the hot paths use directly (named prepared statements). Every statement and every
+ * connection attempt has a time limit, so a stalled database gives callers a fast 503
+ * (`dependencyDown`) instead of a request that hangs.
+ */
+export function createPool(url: string, max = 20, timeouts: PoolTimeouts = DEFAULT_POOL_TIMEOUTS): Pool {
+  const pool = new Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    statement_timeout: timeouts.statementTimeoutMs,
+    // The server cancels at statement_timeout; this bounds a server that does not answer at all.
+    query_timeout: timeouts.statementTimeoutMs + 1_000,
+  });
   // An idle connection can be cut (database restart, shutdown): the pool replaces it on next
   // use; without a listener the error would crash the process.
   pool.on('error', (err) => process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'idle database connection lost', error: err.message })}\n`));

@@ -1,24 +1,23 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { Pool } from 'pg';
-import { PG_POOL } from './database.module';
+import { Controller, Get, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ReadinessChecks } from './readiness';
 
-/** Liveness and readiness (readiness checks the database the data plane needs). */
+/** Liveness, and readiness: every dependency this process needs answers (Postgres, Redis, storage). */
 @Controller()
 export class HealthController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(private readonly checks: ReadinessChecks) {}
 
   @Get('healthz')
   live(): { status: string } {
     return { status: 'ok' };
   }
 
+  /** 200 `{status: "ready"}`, or 503 `{status: "not ready", failed: {<dependency>: <why>}}`. */
   @Get('readyz')
-  async ready(): Promise<{ status: string }> {
-    try {
-      await this.pool.query('SELECT 1');
-      return { status: 'ready' };
-    } catch (err) {
-      throw new ServiceUnavailableException(`database unreachable: ${(err as Error).message}`);
-    }
+  async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; failed?: Record<string, string> }> {
+    const failed = await this.checks.failures();
+    if (Object.keys(failed).length === 0) return { status: 'ready' };
+    res.status(503).setHeader('retry-after', '5');
+    return { status: 'not ready', failed };
   }
 }

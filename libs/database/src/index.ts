@@ -6,3 +6,5 @@ export * from './pg-identity.store';
 export * from './pg-org.store';
 export * from './pg-repo.store';
 export * from './db-errors';
+export * from './readiness';
+export * from './redis-client';

@@ -24,6 +24,8 @@ export const OCI_ERROR_CODES = {
   INVALID_ARGUMENT: { message: 'a request parameter is malformed', status: 400 },
   NOT_FOUND: { message: 'no such registry endpoint', status: 404 },
   METHOD_NOT_ALLOWED: { message: 'method not allowed on this endpoint', status: 405 },
+  STORAGE_FULL: { message: 'the registry storage is full', status: 507 },
+  UNAVAILABLE: { message: 'a service Wharf depends on is unavailable; try again shortly', status: 503 },
   INTERNAL_ERROR: { message: 'internal server error', status: 500 },
 } as const;
 

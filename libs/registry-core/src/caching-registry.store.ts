@@ -140,10 +140,23 @@ export class CachingRegistryStore implements RegistryStore {
 }
 
 /** The cached value, else the loaded one (cached when found; absence is never cached). */
+/**
+ * How long past its TTL an entry still answers while the database does not: pulls of content
+ * this replica has served keep working through a database outage (a tag may then lag a move).
+ */
+const STALE_IF_ERROR_MS = 10 * 60_000;
+
 async function readThrough<V>(cache: TtlCache<V>, key: string, load: () => Promise<V | null>): Promise<V | null> {
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  const loaded = await load();
+  let loaded: V | null;
+  try {
+    loaded = await load();
+  } catch (err) {
+    const stale = cache.getStale(key, STALE_IF_ERROR_MS);
+    if (stale !== undefined) return stale;
+    throw err;
+  }
   if (loaded !== null) cache.set(key, loaded);
   return loaded;
 }

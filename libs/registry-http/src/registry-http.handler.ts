@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditLog } from '@wharf/auth-core';
-import { clientInputProblem } from '@wharf/database';
+import { storeErrorAsOci } from '@wharf/database';
 import { OciError } from '@wharf/oci-errors';
 import { checkRepositoryName, MediaType } from '@wharf/oci-spec';
 import { BlobService, ManifestService, rangeHeader, RegistryLimits, UploadService } from '@wharf/registry-core';
 import { parseRegistryPath, RegistryRoute, splitUrl } from '@wharf/registry-routes';
+import { StorageFullError } from '@wharf/storage-api';
 import { AccessControl, AccessRequest, Principal, RegistryAction } from './access-control.port';
 import { contentLength, discardBody, header, readBody, send, sendError, sendJson } from './http-io';
 
@@ -50,8 +51,10 @@ export class RegistryHttpHandler {
       const principal = await this.access.authorize(req, need);
       await this.dispatch(route, method, { req, res, query, principal });
     } catch (caught) {
-      const input = clientInputProblem(caught);
-      const err = input ? new OciError('INVALID_ARGUMENT', input) : caught;
+      const err =
+        caught instanceof StorageFullError
+          ? new OciError('STORAGE_FULL', 'the registry storage is full: nothing of this upload was kept; try again once space is freed')
+          : (storeErrorAsOci(caught) ?? caught);
       // A client that went away mid-request is not a server fault: no error log for it.
       const clientGone = req.destroyed && !req.complete;
       if (!(err instanceof OciError) && !clientGone) {

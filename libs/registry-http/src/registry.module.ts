@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { WharfConfig } from '@wharf/config';
-import { PG_POOL, PgAuditLog, PgRegistryStore } from '@wharf/database';
+import { createRedisClient, PG_POOL, PgAuditLog, PgRegistryStore, ReadinessChecks } from '@wharf/database';
 import {
   BlobService,
   CachingRegistryStore,
@@ -20,6 +19,7 @@ import {
 } from '@wharf/registry-core';
 import { REGISTRY_NOTIFIER, RegistryNotifier } from '@wharf/org-core';
 import { createStorageDriver, StorageDriver } from '@wharf/storage';
+import { PathNotFoundError } from '@wharf/storage-api';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
 import { RedisDownloadCounter } from './redis-download-counter';
 import { RedisRegistryNotifier } from './redis-registry-notifier';
@@ -92,7 +92,16 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
           },
           inject: [REGISTRY_STORE],
         },
-        { provide: STORAGE_DRIVER, useFactory: () => createStorageDriver(config) },
+        {
+          provide: STORAGE_DRIVER,
+          useFactory: (checks: ReadinessChecks) => {
+            const driver = createStorageDriver(config);
+            // Listing the root answers on an empty store too (no such directory yet is fine).
+            checks.add('storage', () => driver.list('/').catch((e) => (e instanceof PathNotFoundError ? [] : Promise.reject(e))));
+            return driver;
+          },
+          inject: [ReadinessChecks],
+        },
         {
           provide: REGISTRY_STORE,
           useFactory: (pool: Pool) =>
@@ -120,9 +129,14 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
         },
         {
           provide: DOWNLOAD_COUNTER,
-          useFactory: (pool: Pool) =>
-            config.redisUrl ? new RedisDownloadCounter(new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }), pool) : noDownloadCounter,
-          inject: [PG_POOL],
+          useFactory: async (pool: Pool, checks: ReadinessChecks) => {
+            if (!config.redisUrl) return noDownloadCounter;
+            const { redis, ready } = createRedisClient(config.redisUrl, config.redisTimeoutMs);
+            checks.add('redis', () => redis.ping());
+            await ready;
+            return new RedisDownloadCounter(redis, pool);
+          },
+          inject: [PG_POOL, ReadinessChecks],
         },
         {
           provide: ManifestService,

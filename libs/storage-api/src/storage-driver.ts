@@ -92,6 +92,14 @@ export class InvalidPathError extends StorageError {
   }
 }
 
+/** The storage has no room (a full disk or quota): the write stored nothing. */
+export class StorageFullError extends StorageError {
+  constructor(readonly path: string) {
+    super(`no space left in storage while writing ${path}`);
+    this.name = 'StorageFullError';
+  }
+}
+
 export class InvalidOffsetError extends StorageError {
   constructor(readonly path: string, readonly offset: number) {
     super(`invalid offset ${offset} for ${path}`);

@@ -11,6 +11,7 @@ import {
   InvalidOffsetError,
   PathNotFoundError,
   StorageDriver,
+  StorageFullError,
   WriteOptions,
 } from '@wharf/storage-api';
 
@@ -144,6 +145,14 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async write(path: string, source: Readable, options: WriteOptions = {}): Promise<number> {
+    try {
+      return await this.writeOrThrow(path, source, options);
+    } catch (err) {
+      throw isNoSpace(err) ? new StorageFullError(path) : err;
+    }
+  }
+
+  private async writeOrThrow(path: string, source: Readable, options: WriteOptions): Promise<number> {
     const target = this.full(path);
     await fsp.mkdir(dirname(target), PRIVATE_DIR);
     const flush = this.options.fsync && options.durable !== false;
@@ -207,14 +216,14 @@ export class FilesystemDriver implements StorageDriver {
   async move(source: string, dest: string): Promise<void> {
     const from = this.full(source);
     const to = this.full(dest);
-    await fsp.mkdir(dirname(to), PRIVATE_DIR);
     try {
+      await fsp.mkdir(dirname(to), PRIVATE_DIR);
       // Durable before visible: the data reaches the disk once, here, however it was written.
       if (this.options.fsync) await syncPath(from);
       await fsp.rename(from, to);
       if (this.options.fsync) await syncPath(dirname(to));
     } catch (err) {
-      throw isNotFound(err) ? new PathNotFoundError(source) : err;
+      throw isNotFound(err) ? new PathNotFoundError(source) : isNoSpace(err) ? new StorageFullError(dest) : err;
     }
   }
 
@@ -255,6 +264,11 @@ async function syncPath(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function isNotFound(err: unknown): boolean {

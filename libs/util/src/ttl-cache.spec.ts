@@ -14,6 +14,17 @@ describe('TtlCache', () => {
     expect(cache.get('a')).toBe('x');
     now += 1;
     expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('still gives an expired value to getStale within the allowed staleness, not after', () => {
+    const cache = new TtlCache<string>(100, 10, clock);
+    cache.set('a', 'x');
+    now += 150;
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.getStale('a', 100)).toBe('x');
+    now += 50;
+    expect(cache.getStale('a', 100)).toBeUndefined();
+    cache.delete('a');
     expect(cache.size).toBe(0);
   });
 

@@ -22,14 +22,16 @@ export class TtlCache<V> {
     private readonly weight?: CacheWeight<V>,
   ) {}
 
+  /** The value while it is fresh. An expired entry stays (within the bounds) for `getStale`. */
   get(key: string): V | undefined {
     const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.expires <= this.now()) {
-      this.delete(key);
-      return undefined;
-    }
-    return e.value;
+    return e && e.expires > this.now() ? e.value : undefined;
+  }
+
+  /** The value even if it expired up to `maxStaleMs` ago: for when the source cannot be asked. */
+  getStale(key: string, maxStaleMs: number): V | undefined {
+    const e = this.entries.get(key);
+    return e && e.expires + maxStaleMs > this.now() ? e.value : undefined;
   }
 
   set(key: string, value: V, ttlMs = this.ttlMs): void {
