@@ -388,6 +388,26 @@ const DAY = 24 * 3600 * 1000;
     expect(body).not.toHaveProperty('refresh_token');
   });
 
+  it('a token is void in an organization that was deleted and whose name another account took', async () => {
+    const first = await owner('orgbind1');
+    const second = await owner('orgbind2');
+    const repo = `${first.org}/app`;
+    const old = await token(srv, [`repository:${repo}:pull,push`], first.auth);
+    expect((await pushWith(old, repo)).status).toBe(201);
+    const admin = await apiLogin(srv, 'admin', 'admin-password');
+    expect((await api(srv, `/organizations/${first.org}?cascade=true`, admin, { method: 'DELETE' })).status).toBe(204);
+    // The name is free again: the other account's push creates it anew.
+    const fresh = await token(srv, [`repository:${repo}:pull,push`], second.auth);
+    expect(claims(fresh).access[0]?.actions).toEqual(['pull', 'push']);
+    expect((await pushWith(fresh, repo)).status).toBe(201);
+    const pull = await registry(`/v2/${repo}/manifests/v1`, old);
+    expect(pull.status).toBe(401);
+    expect(pull.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect((await ociError(pull)).message).toContain(`organization ${first.org} that no longer exists`);
+    expect((await pushWith(old, repo, 'v2')).status).toBe(401);
+    expect((await registry(`/v2/${repo}/manifests/v1`, fresh)).status).toBe(200);
+  });
+
   describe('cross-repository mount under token auth', () => {
     async function blobIn(o: { org: string; auth: string }, data: Buffer): Promise<void> {
       const bearer = await token(srv, [`repository:${o.org}/src:pull,push`], o.auth);

@@ -16,6 +16,8 @@ export interface ViewerClaims {
   adm?: boolean;
   robotOrg?: string;
   cred?: Authenticated['credential'];
+  /** Registry tokens: the id of each organization access was granted in, by name. */
+  orgs?: Record<string, string>;
   /** The user's credential generation the token was issued at (API and refresh tokens). */
   gen?: number;
 }
@@ -62,8 +64,12 @@ export class TokenIssuer {
       else requested.set(scope.name, [...new Set([...(requested.get(scope.name) ?? []), ...scope.actions])]);
     }
     const access: AccessEntry[] = [];
+    const orgs: Record<string, string> = {};
     for (const [name, actions] of requested) {
-      access.push({ type: 'repository', name, actions: await this.grant(principal, name, actions, options.clientAddress) });
+      const { granted, organizationId } = await this.grant(principal, name, actions, options.clientAddress);
+      access.push({ type: 'repository', name, actions: granted });
+      // Bound to this organization: deleted and its name taken by another, the token is void there.
+      if (granted.length > 0 && organizationId) orgs[organizationOf(name)] = organizationId;
     }
     if (catalog && principal.kind !== 'anonymous') access.push({ type: 'registry', name: 'catalog', actions: ['*'] });
     const now = this.clock.now();
@@ -73,7 +79,7 @@ export class TokenIssuer {
         sub: principal.kind === 'anonymous' ? '' : principal.username,
         aud: this.settings.service,
         access,
-        wharf: viewerClaims(principal, 'registry'),
+        wharf: { ...viewerClaims(principal, 'registry'), ...(Object.keys(orgs).length > 0 ? { orgs } : {}) },
       },
       this.settings.tokenTtlSeconds,
       issuedAt,
@@ -141,7 +147,12 @@ export class TokenIssuer {
     });
   }
 
-  private async grant(principal: Principal, repository: string, requested: RegistryAction[], clientAddress: string | null): Promise<RegistryAction[]> {
+  private async grant(
+    principal: Principal,
+    repository: string,
+    requested: RegistryAction[],
+    clientAddress: string | null,
+  ): Promise<{ granted: RegistryAction[]; organizationId: string | null }> {
     const org = organizationOf(repository);
     const options = { now: this.clock.now(), anonymousPull: this.settings.anonymousPull };
     let facts = await this.store.repositoryFacts(principal, repository);
@@ -168,7 +179,7 @@ export class TokenIssuer {
     ) {
       throw new OciError('DENIED', `organization ${org} belongs to another account; choose another organization name`);
     }
-    return decision.granted;
+    return { granted: decision.granted, organizationId: facts.organization?.id ?? null };
   }
 }
 

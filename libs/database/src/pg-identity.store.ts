@@ -173,7 +173,7 @@ export class PgIdentityStore implements IdentityStore {
     const accountId = principal.kind === 'anonymous' ? null : principal.accountId;
     const res = await this.pool.query({
       name: 'repository-facts',
-      text: `SELECT o.account_id, o.visibility AS org_visibility, r.visibility AS repo_visibility,
+      text: `SELECT o.id AS org_id, o.account_id, o.visibility AS org_visibility, r.visibility AS repo_visibility,
                     (SELECT m.level FROM organization_members m WHERE m.organization_id = o.id AND m.user_id = $3) AS org_grant,
                     (SELECT m.level FROM repository_members m WHERE m.repository_id = r.id AND m.user_id = $3) AS repo_grant,
                     (SELECT coalesce(array_agg(s.deadline), '{}') FROM shares s WHERE s.repository_id = r.id AND s.account_id = $4) AS deadlines
@@ -184,7 +184,7 @@ export class PgIdentityStore implements IdentityStore {
     });
     const r = res.rows[0];
     return {
-      organization: r.account_id ? { accountId: r.account_id, visibility: r.org_visibility as Visibility } : null,
+      organization: r.account_id ? { id: String(r.org_id), accountId: r.account_id, visibility: r.org_visibility as Visibility } : null,
       repositoryVisibility: (r.repo_visibility as Visibility | null) ?? null,
       orgGrant: r.org_grant ?? null,
       repoGrant: r.repo_grant ?? null,

@@ -84,6 +84,11 @@ export class PgRegistryStore implements RegistryStore {
     return row ? { digest, size: Number(row.size) } : null;
   }
 
+  async organizationId(name: string): Promise<string | null> {
+    const res = await this.pool.query({ name: 'org-id', text: 'SELECT id FROM organizations WHERE name = $1', values: [name] });
+    return res.rows[0] ? String(res.rows[0].id) : null;
+  }
+
   async linkBlob(repository: string, blob: BlobRecord): Promise<void> {
     // One round trip when the repository exists (always after an upload; a mount may be the
     // repository's first blob): link, and say whether the repository was there to link to.

@@ -37,7 +37,8 @@ export type Visibility = 'public' | 'private';
 
 /** What the database knows about a repository and the caller's relation to it. */
 export interface RepositoryFacts {
-  organization: { accountId: string; visibility: Visibility } | null;
+  /** `id` binds registry tokens to this organization (not to a later one of the same name). */
+  organization: { id?: string; accountId: string; visibility: Visibility } | null;
   /** The repository's own visibility; null when it does not exist yet or inherits the organization's. */
   repositoryVisibility: Visibility | null;
   orgGrant: number | null;

@@ -33,6 +33,8 @@ export class CachingRegistryStore implements RegistryStore {
   private readonly manifests: TtlCache<ManifestRecord>;
   private readonly blobs: TtlCache<BlobRecord>;
   private readonly tagLists: TtlCache<string[]>;
+  /** Organization ids by name (key `<name>\0`, so `forget(name)` drops it). */
+  private readonly orgIds: TtlCache<string>;
 
   constructor(
     private readonly inner: RegistryStore,
@@ -44,10 +46,15 @@ export class CachingRegistryStore implements RegistryStore {
       max: options.maxBytes,
     });
     this.blobs = new TtlCache(options.contentTtlMs, options.capacity);
+    this.orgIds = new TtlCache(options.contentTtlMs, 10_000);
     this.tagLists = new TtlCache(options.tagTtlMs, 1_000, Date.now, {
       of: (tags) => tags.reduce((n, t) => n + t.length + 40, 0),
       max: options.maxBytes,
     });
+  }
+
+  organizationId(name: string): Promise<string | null> {
+    return readThrough(this.orgIds, name + SEP, () => this.inner.organizationId(name));
   }
 
   resolveTag(repository: string, tag: string): Promise<string | null> {
@@ -100,7 +107,7 @@ export class CachingRegistryStore implements RegistryStore {
    * organization): the management API deleted it, or its tags, behind the registry's back.
    */
   forget(name: string): void {
-    for (const cache of [this.tags, this.manifests, this.blobs, this.tagLists] as TtlCache<unknown>[]) {
+    for (const cache of [this.tags, this.manifests, this.blobs, this.tagLists, this.orgIds] as TtlCache<unknown>[]) {
       cache.deletePrefix(name + SEP);
       cache.deletePrefix(`${name}/`);
     }

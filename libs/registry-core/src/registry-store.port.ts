@@ -60,6 +60,9 @@ export interface UploadRecord {
 export type UnlinkResult = { kind: 'unlinked' } | { kind: 'unknown' } | { kind: 'referenced'; manifest: string };
 
 export interface RegistryStore {
+  /** The organization's id (registry tokens are bound to it), or null when there is none of that name. */
+  organizationId(name: string): Promise<string | null>;
+
   /** Repository names in lexical order strictly after `after`, at most `limit`; only those `viewer` may see when given. */
   listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]>;
 

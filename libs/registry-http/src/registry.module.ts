@@ -67,16 +67,15 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   static forRoot(config: WharfConfig, accessControl?: AccessControl): DynamicModule {
-    const access =
+    const access = (store: RegistryStore): AccessControl =>
       accessControl ??
       (config.auth === 'none'
         ? new AllowAllAccess()
-        : new TokenAccessControl(new JwksKeyCache(config.jwksUrl), {
-            realm: `${config.publicUrl}/token`,
-            service: config.tokenService,
-            issuer: config.tokenIssuer,
-            jwksUrl: config.jwksUrl,
-          }));
+        : new TokenAccessControl(
+            new JwksKeyCache(config.jwksUrl),
+            { realm: `${config.publicUrl}/token`, service: config.tokenService, issuer: config.tokenIssuer, jwksUrl: config.jwksUrl },
+            (name) => store.organizationId(name),
+          ));
     const logger = new Logger('registry');
     return {
       module: RegistryModule,
@@ -116,7 +115,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
             redirectBlobs: config.s3?.redirect ?? false,
           } satisfies RegistryLimits,
         },
-        { provide: ACCESS_CONTROL, useValue: access },
+        { provide: ACCESS_CONTROL, useFactory: access, inject: [REGISTRY_STORE] },
         {
           provide: BlobService,
           useFactory: (s: RegistryStore, d: StorageDriver, l: RegistryLimits) => new BlobService(s, d, l),

@@ -2,6 +2,7 @@ import { createPublicKey, KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { OciError } from '@wharf/oci-errors';
+import { organizationOf } from '@wharf/oci-spec';
 import type { CatalogViewer } from '@wharf/registry-core';
 import { TtlCache } from '@wharf/util';
 import { AccessControl, AccessRequest, Principal } from './access-control.port';
@@ -22,7 +23,7 @@ interface AccessEntry {
 
 interface RegistryClaims extends jwt.JwtPayload {
   access?: AccessEntry[];
-  wharf?: { uid?: string; acct?: string; own?: boolean; adm?: boolean; robotOrg?: string };
+  wharf?: { uid?: string; acct?: string; own?: boolean; adm?: boolean; robotOrg?: string; orgs?: Record<string, string> };
 }
 
 /**
@@ -83,6 +84,8 @@ export class TokenAccessControl implements AccessControl {
   constructor(
     private readonly keys: JwksKeyCache,
     private readonly settings: TokenAuthSettings,
+    /** The organization's current id (cached by the registry store; forgotten when it is deleted). */
+    private readonly organizationId: (name: string) => Promise<string | null>,
   ) {}
 
   async authorize(req: IncomingMessage, need: AccessRequest): Promise<Principal> {
@@ -99,13 +102,24 @@ export class TokenAccessControl implements AccessControl {
       if (missing.length > 0) {
         throw this.challenge(need, 'insufficient_scope', `token does not grant ${missing.join(', ')} on ${need.repository}`);
       }
+      if (!(await this.sameOrganization(claims, need.repository))) {
+        throw this.challenge(need, 'invalid_token', `token was issued for an organization ${organizationOf(need.repository)} that no longer exists`);
+      }
     }
     return { subject: claims.sub || null, claims };
   }
 
   async canPull(_req: IncomingMessage, principal: Principal, repository: string): Promise<boolean> {
     const claims = principal.claims as RegistryClaims | undefined;
-    return !!claims?.access?.some((a) => a.type === 'repository' && a.name === repository && a.actions.includes('pull'));
+    const granted = !!claims?.access?.some((a) => a.type === 'repository' && a.name === repository && a.actions.includes('pull'));
+    return granted && (await this.sameOrganization(claims as RegistryClaims, repository));
+  }
+
+  /** The organization the token was issued for is still the one of that name (or the token names none). */
+  private async sameOrganization(claims: RegistryClaims, repository: string): Promise<boolean> {
+    const org = organizationOf(repository);
+    const bound = claims.wharf?.orgs?.[org];
+    return bound === undefined || bound === (await this.organizationId(org));
   }
 
   catalogViewer(principal: Principal): CatalogViewer | null {
