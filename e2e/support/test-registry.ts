@@ -16,6 +16,9 @@ export interface TestRegistry {
   /** `127.0.0.1:<port>`, the image reference prefix. */
   host: string;
   dataDir: string;
+  /** The process id and what it printed so far, for processes (not in-process registries). */
+  pid?: number;
+  output?: () => string;
   close(): Promise<void>;
 }
 
@@ -61,19 +64,22 @@ export function freePort(): Promise<number> {
 /**
  * The real `registry` service as a child process (`apps/registry/src/main.ts`), for tests of
  * statelessness and restarts and for real clients. `dataDir` lets several processes share storage.
+ * `app: 'server'` runs single-machine mode instead (every route on one address; needs REDIS_URL,
+ * WHARF_SECRET_KEY and WHARF_ADMIN_PASSWORD in `env`).
  */
 export async function startRegistryProcess(
   databaseUrl: string,
-  options: { dataDir?: string; port?: number; env?: Record<string, string> } = {},
+  options: { dataDir?: string; port?: number; env?: Record<string, string>; app?: 'registry' | 'server' } = {},
 ): Promise<TestRegistry> {
   const dataDir = options.dataDir ?? mkdtempSync(join(workdir(), 'registry-'));
   const port = options.port ?? (await freePort());
   const root = join(__dirname, '../..');
   // The compiled service (scripts/build.mjs, run by npm test) when present, else compiled on the fly.
-  const compiled = join(root, 'dist/apps/registry/src/main.js');
+  const app = options.app ?? 'registry';
+  const compiled = join(root, `dist/apps/${app}/src/main.js`);
   const [cmd, args] = existsSync(compiled)
     ? [process.execPath, ['--enable-source-maps', compiled]]
-    : [join(root, 'scripts/run-ts.sh'), [join(root, 'apps/registry/src/main.ts')]];
+    : [join(root, 'scripts/run-ts.sh'), [join(root, `apps/${app}/src/main.ts`)]];
   const child = spawn(cmd, args, {
     env: {
       ...process.env,
@@ -109,6 +115,8 @@ export async function startRegistryProcess(
     url,
     host: `127.0.0.1:${port}`,
     dataDir,
+    pid: child.pid,
+    output: () => output,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

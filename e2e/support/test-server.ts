@@ -12,6 +12,13 @@ import { mountOpenApi, OrgModule } from '@wharf/org-http';
 import { listenFront, RegistryModule } from '@wharf/registry-http';
 import { freePort } from './test-registry';
 
+/**
+ * The suite's shared database holds one administrator and one set of sealed signing keys: every
+ * server started over it (in-process or as a process) must use these two values.
+ */
+export const TEST_ADMIN_PASSWORD = 'admin-password';
+export const TEST_SECRET_KEY = 'test-secret-key-test-secret-key-0123456789';
+
 /** A clock tests can move forward instead of sleeping. */
 export class MovableClock implements Clock {
   private offsetMs = 0;
@@ -48,8 +55,8 @@ export async function startTestServer(databaseUrl: string, redisUrl: string, env
     WHARF_FS_FSYNC: 'false',
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
-    WHARF_SECRET_KEY: 'test-secret-key-test-secret-key-0123456789',
-    WHARF_ADMIN_PASSWORD: 'admin-password',
+    WHARF_SECRET_KEY: TEST_SECRET_KEY,
+    WHARF_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...env,
   });
   const clock = new MovableClock();

@@ -29,7 +29,8 @@ const HTTP_CODES: Record<number, string> = {
 
 function isBodyParserError(err: unknown): err is { status: number; message: string } {
   const e = err as { status?: unknown; type?: unknown; expose?: unknown } | null;
-  return typeof e?.status === 'number' && typeof e.type === 'string' && e.type.startsWith('entity.') && e.expose === true;
+  // body-parser's errors (http-errors): a client fault with a 4xx status, including a client that left mid-body.
+  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string' && e.expose === true;
 }
 
 /** Management API errors: `{"error": {"code", "message", "field"?}}` (SPEC §12). */

@@ -57,13 +57,16 @@ export class RegistryHttpHandler {
           : (storeErrorAsOci(caught) ?? caught);
       // A client that went away mid-request is not a server fault: no error log for it.
       const clientGone = req.destroyed && !req.complete;
+      let answer = err;
       if (!(err instanceof OciError) && !clientGone) {
+        // A fault of ours: logged with a request id the client is given too, so the two can be matched.
         const requestId = header(req, 'x-request-id') ?? randomUUID();
         this.logger.error('registry request failed', { requestId, method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
+        answer = new OciError('INTERNAL_ERROR', `internal server error (request id ${requestId})`, undefined, { 'x-request-id': requestId });
       }
       // Refused before the client finished sending (a manifest over the limit): let it finish, so it reads the answer.
       if (!res.headersSent && !clientGone) await discardBody(req);
-      sendError(req, res, err);
+      sendError(req, res, answer);
     }
   };
 
