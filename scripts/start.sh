@@ -7,4 +7,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/ensure-deps.sh"
 node "$root/scripts/build.mjs" >/dev/null
 source "$root/scripts/runtime-env.sh"
 # shellcheck disable=SC2086 # WHARF_NODE_FLAGS is a list of flags
-exec node $WHARF_NODE_FLAGS --enable-source-maps "$root/dist/apps/server/src/main.js"
+exec node $WHARF_NODE_FLAGS --enable-source-maps "$root/dist/apps/server/src/main.js" "$@"

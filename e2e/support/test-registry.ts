@@ -43,7 +43,7 @@ export async function startTestRegistry(databaseUrl: string, env: Record<string,
   })
   class TestRegistryModule {}
   const app = await NestFactory.create(TestRegistryModule, { logger: ['error'] });
-  const front = await listenFront(app, '127.0.0.1', 0, undefined, pacer);
+  const front = await listenFront(app, { host: '127.0.0.1', port: 0, pacer });
   const address = front.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, dataDir, close: front.close };

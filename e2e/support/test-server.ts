@@ -71,7 +71,7 @@ export async function startTestServer(databaseUrl: string, redisUrl: string, env
   })
   class TestServerModule {}
   const app = await NestFactory.create(TestServerModule, { logger: ['error'] });
-  const front = await listenFront(app, '127.0.0.1', port, mountOpenApi);
+  const front = await listenFront(app, { host: '127.0.0.1', port, beforeInit: mountOpenApi });
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,

@@ -5,6 +5,7 @@ import { AuthModule } from '@wharf/auth-http';
 import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig, WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
+import { tlsFiles } from '@wharf/registry-http';
 
 @Module({})
 class AuthAppModule {
@@ -32,11 +33,12 @@ async function main(): Promise<void> {
       !config.databaseUrl && 'DATABASE_URL is required for the auth service',
       !config.redisUrl && 'REDIS_URL is required for the auth service',
       !config.secretKey && 'WHARF_SECRET_KEY is required for the auth service',
+      config.tls === 'self-signed' && 'WHARF_TLS=self-signed is for single-machine mode; give the service WHARF_TLS_CERT and WHARF_TLS_KEY',
     ].filter((x): x is string => typeof x === 'string');
     if (missing.length > 0) throw new ConfigError(missing);
     const app = await NestFactory.create(
       AuthAppModule.forRoot({ ...config, databaseUrl: config.databaseUrl!, redisUrl: config.redisUrl!, secretKey: config.secretKey! }),
-      { logger: ['error', 'warn'] },
+      { logger: ['error', 'warn'], httpsOptions: tlsFiles(config) },
     );
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);

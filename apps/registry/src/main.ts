@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
-import { listenFront } from '@wharf/registry-http';
+import { listenFront, tlsFiles } from '@wharf/registry-http';
 import { RegistryAppModule } from './registry-app.module';
 
 /** The `registry` service: needs DATABASE_URL; migrations run separately (`migrate` job). */
@@ -10,10 +10,11 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig();
     if (!config.databaseUrl) throw new ConfigError(['DATABASE_URL is required for the registry service']);
+    if (config.tls === 'self-signed') throw new ConfigError(['WHARF_TLS=self-signed is for single-machine mode; give the service WHARF_TLS_CERT and WHARF_TLS_KEY']);
     const app = await NestFactory.create(RegistryAppModule.forRoot({ ...config, databaseUrl: config.databaseUrl }), {
       logger: ['error', 'warn'],
     });
-    const front = await listenFront(app, config.host, config.port);
+    const front = await listenFront(app, { host: config.host, port: config.port, tls: tlsFiles(config) });
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: `registry listening on ${config.host}:${config.port}` })}\n`);
     const shutdown = () => void front.close().then(() => process.exit(0));
     process.once('SIGINT', shutdown);

@@ -5,12 +5,13 @@ import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
 import { migrate } from '@wharf/database';
 import { mountOpenApi } from '@wharf/org-http';
-import { listenFront } from '@wharf/registry-http';
+import { listenFront, TlsFiles, tlsFiles } from '@wharf/registry-http';
 import { AppModule } from './app.module';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startLocalRedis } from './embedded-redis';
 import { lockDataDir, RunningService, StartupError, writeRunFile } from './local-process';
 import { loadOrCreateSecretKey } from './secret-key';
+import { selfSignedTls, trustInstructions } from './self-signed-tls';
 
 const log = (msg: string) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg })}\n`);
 
@@ -25,7 +26,8 @@ async function main(): Promise<void> {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
   try {
-    const config = loadConfig();
+    // `npm start -- --tls`: HTTPS with a local CA (the same as WHARF_TLS=self-signed).
+    const config = loadConfig(process.argv.includes('--tls') ? { ...process.env, WHARF_TLS: 'self-signed' } : process.env);
     const start = async (s: Promise<RunningService>) => (started.push(await s), started[started.length - 1] as RunningService);
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const unlock = lockDataDir(config.dataDir);
@@ -39,9 +41,18 @@ async function main(): Promise<void> {
     if (config.auth === 'none') log('WARNING: WHARF_AUTH=none: anyone who can reach this address may push and pull');
 
     const secretKey = config.secretKey ?? loadOrCreateSecretKey(config.dataDir);
+    let tls: TlsFiles | undefined = tlsFiles(config);
+    let jwksCaFile = config.jwksCaFile;
+    if (config.tls === 'self-signed') {
+      const made = await selfSignedTls(config.dataDir, new URL(config.publicUrl).hostname, log);
+      tls = made;
+      jwksCaFile ??= made.caFile; // the registry fetches the keys from this same address
+      if (made.created) process.stdout.write(`${trustInstructions(made.caFile, new URL(config.publicUrl).host)}\n`);
+      else log(`HTTPS with the CA in ${made.caFile} (trust it on clients: README, "TLS")`);
+    }
     const app = await NestFactory.create(
       AppModule.forRoot(
-        { ...config, databaseUrl, redisUrl, secretKey },
+        { ...config, jwksCaFile, databaseUrl, redisUrl, secretKey },
         {
           onAdminPassword: (user, password) =>
             log(`created the system administrator "${user}" with the generated password: ${password} (shown once; set WHARF_ADMIN_PASSWORD to choose it)`),
@@ -49,8 +60,8 @@ async function main(): Promise<void> {
       ),
       { logger: ['error', 'warn'] },
     );
-    const front = await listenFront(app, config.host, config.port, mountOpenApi);
-    log(`Wharf is serving on http://${config.host}:${config.port} (storage: ${config.storage}, data: ${config.dataDir})`);
+    const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls });
+    log(`Wharf is serving on ${config.publicUrl} (storage: ${config.storage}, data: ${config.dataDir})`);
 
     let stopping = false;
     const shutdown = async () => {

@@ -27,4 +27,17 @@ describe('loadConfig', () => {
       expect(message).toContain(needle);
     }
   });
+
+  it('serves HTTPS with a certificate pair or a self-signed CA, and says so in the public URL', () => {
+    expect(loadConfig({ WHARF_TLS_CERT: '/c.pem', WHARF_TLS_KEY: '/k.pem' })).toMatchObject({ tls: 'files', publicUrl: 'https://127.0.0.1:5000' });
+    expect(loadConfig({ WHARF_TLS: 'self-signed', WHARF_PORT: '5443' })).toMatchObject({ tls: 'self-signed', publicUrl: 'https://127.0.0.1:5443' });
+    expect(loadConfig({})).toMatchObject({ tls: 'off', publicUrl: 'http://127.0.0.1:5000' });
+    expect(() => loadConfig({ WHARF_TLS_CERT: '/c.pem' })).toThrow('WHARF_TLS_CERT and WHARF_TLS_KEY go together');
+    expect(() => loadConfig({ WHARF_TLS: 'files' })).toThrow('WHARF_TLS=files needs WHARF_TLS_CERT and WHARF_TLS_KEY');
+  });
+
+  it('validates the data-store time limits', () => {
+    expect(loadConfig({})).toMatchObject({ dbStatementTimeoutMs: 30_000, dbConnectTimeoutMs: 5_000, redisTimeoutMs: 2_000 });
+    expect(() => loadConfig({ WHARF_REDIS_TIMEOUT_MS: '0' })).toThrow('WHARF_REDIS_TIMEOUT_MS');
+  });
 });

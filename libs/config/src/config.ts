@@ -41,6 +41,8 @@ export interface WharfConfig {
   tokenTtlSeconds: number;
   /** Where the registry fetches the token verification keys; default `<publicUrl>/token/jwks.json`. */
   jwksUrl: string;
+  /** A CA certificate (PEM file) to trust for the JWKS URL besides the system's (a self-signed auth service). */
+  jwksCaFile: string | undefined;
   /** Key sealing stored secrets and signing keys; required by the auth service (single-machine mode generates one). */
   secretKey: string | undefined;
   adminUser: string;
@@ -54,6 +56,13 @@ export interface WharfConfig {
   dbConnectTimeoutMs: number;
   /** Longest a Redis command (and a Redis connection attempt) may take. */
   redisTimeoutMs: number;
+  /**
+   * HTTPS: `files` serves WHARF_TLS_CERT/WHARF_TLS_KEY; `self-signed` (single-machine mode) makes
+   * a CA and a server certificate in the data directory; `off` serves plain HTTP (behind an ingress).
+   */
+  tls: 'off' | 'files' | 'self-signed';
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -157,6 +166,7 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     tokenIssuer: r.str('WHARF_TOKEN_ISSUER', 'wharf-auth') as string,
     tokenTtlSeconds: r.int('WHARF_TOKEN_TTL_SECONDS', 300, 30, 86_400),
     jwksUrl: '',
+    jwksCaFile: r.str('WHARF_AUTH_JWKS_CA'),
     secretKey: r.str('WHARF_SECRET_KEY'),
     adminUser: r.str('WHARF_ADMIN_USER', 'admin') as string,
     adminPassword: r.str('WHARF_ADMIN_PASSWORD'),
@@ -166,9 +176,18 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     dbStatementTimeoutMs: r.int('WHARF_DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     dbConnectTimeoutMs: r.int('WHARF_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     redisTimeoutMs: r.int('WHARF_REDIS_TIMEOUT_MS', 2_000, 50, 600_000),
+    tls: 'off',
+    tlsCert: undefined,
+    tlsKey: undefined,
   };
+  config.tlsCert = r.str('WHARF_TLS_CERT');
+  config.tlsKey = r.str('WHARF_TLS_KEY');
+  if (!config.tlsCert !== !config.tlsKey) r.problems.push('WHARF_TLS_CERT and WHARF_TLS_KEY go together: set both or neither');
+  config.tls = r.oneOf('WHARF_TLS', ['off', 'files', 'self-signed'] as const, config.tlsCert ? 'files' : 'off');
+  if (config.tls === 'files' && !config.tlsCert) r.problems.push('WHARF_TLS=files needs WHARF_TLS_CERT and WHARF_TLS_KEY');
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  config.publicUrl = (r.url('WHARF_PUBLIC_URL', ['http:', 'https:']) ?? `http://${displayHost}:${config.port}`).replace(/\/+$/, '');
+  const scheme = config.tls === 'off' ? 'http' : 'https';
+  config.publicUrl = (r.url('WHARF_PUBLIC_URL', ['http:', 'https:']) ?? `${scheme}://${displayHost}:${config.port}`).replace(/\/+$/, '');
   config.jwksUrl = r.url('WHARF_AUTH_JWKS_URL', ['http:', 'https:']) ?? `${config.publicUrl}/token/jwks.json`;
   if (config.secretKey !== undefined && config.secretKey.length < 32) r.problems.push('WHARF_SECRET_KEY must be at least 32 characters');
   if (!/^[a-z0-9-]{1,32}$/.test(config.region)) r.problems.push(`WHARF_REGION="${config.region}" must be 1-32 lowercase letters, digits or "-"`);

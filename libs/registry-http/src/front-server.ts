@@ -1,42 +1,52 @@
+import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { INestApplication } from '@nestjs/common';
 import { RegistryHttpHandler } from './registry-http.handler';
 import { YoungGcPacer } from './young-gc-pacer';
 
+/** PEM certificate chain and key: the front server then speaks HTTPS. */
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
 /**
- * One HTTP server routed the way the chart's ingress routes: `/v2` straight to the registry
+ * One HTTP(S) server routed the way the chart's ingress routes: `/v2` straight to the registry
  * handler (no framework middleware on the data plane's hot path), everything else to Nest.
  */
-export function createFrontServer(app: INestApplication, registry: RegistryHttpHandler, pacer = new YoungGcPacer()): Server {
+export function createFrontServer(app: INestApplication, registry: RegistryHttpHandler, pacer = new YoungGcPacer(), tls?: TlsFiles): Server {
   const nest = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
   // Uploads of many GiB take long: no overall request timeout, only one for the headers.
   // Body chunks are counted for the young-GC pacer (large uploads otherwise trigger full GCs).
-  const options = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 };
-  return createServer({ ...options, IncomingMessage: pacer.incomingMessageClass() }, (req, res) => {
+  const options = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000, IncomingMessage: pacer.incomingMessageClass() };
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')) {
       void registry.handle(req, res);
     } else {
       nest(req, res);
     }
-  });
+  };
+  return tls ? createTlsServer({ ...options, cert: tls.cert, key: tls.key }, route) : createServer(options, route);
 }
 
-/**
- * Initialises the Nest app (after `beforeInit`, e.g. mounting the OpenAPI document), listens, and
- * returns a function that closes both. `pacer` defaults to one driven by node's exposed `gc`.
- */
-export async function listenFront(
-  app: INestApplication,
-  host: string,
-  port: number,
-  beforeInit?: (app: INestApplication) => void,
-  pacer?: YoungGcPacer,
-): Promise<{ server: Server; close: () => Promise<void> }> {
-  beforeInit?.(app);
+export interface ListenOptions {
+  host: string;
+  port: number;
+  /** Runs before Nest initialises (e.g. mounting the OpenAPI document). */
+  beforeInit?: (app: INestApplication) => void;
+  /** Defaults to one driven by node's exposed `gc`. */
+  pacer?: YoungGcPacer;
+  tls?: TlsFiles;
+}
+
+/** Initialises the Nest app, listens, and returns a function that closes both. */
+export async function listenFront(app: INestApplication, options: ListenOptions): Promise<{ server: Server; close: () => Promise<void> }> {
+  options.beforeInit?.(app);
   await app.init();
-  const server = createFrontServer(app, app.get(RegistryHttpHandler), pacer);
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  const server = createFrontServer(app, app.get(RegistryHttpHandler), options.pacer, options.tls);
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host, resolve));
   return {
     server,
     close: async () => {
@@ -45,4 +55,10 @@ export async function listenFront(
       await app.close();
     },
   };
+}
+
+/** The certificate and key WHARF_TLS_CERT and WHARF_TLS_KEY name (WHARF_TLS=files), read once at start. */
+export function tlsFiles(config: { tls: string; tlsCert?: string; tlsKey?: string }): TlsFiles | undefined {
+  if (config.tls !== 'files' || !config.tlsCert || !config.tlsKey) return undefined;
+  return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { WharfConfig } from '@wharf/config';
@@ -72,7 +73,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
       (config.auth === 'none'
         ? new AllowAllAccess()
         : new TokenAccessControl(
-            new JwksKeyCache(config.jwksUrl),
+            new JwksKeyCache(config.jwksUrl, 1_000, config.jwksCaFile ? readFileSync(config.jwksCaFile) : undefined),
             { realm: `${config.publicUrl}/token`, service: config.tokenService, issuer: config.tokenIssuer, jwksUrl: config.jwksUrl },
             (name) => store.organizationId(name),
           ));

@@ -1,4 +1,5 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
+import { get as httpsGet } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { OciError } from '@wharf/oci-errors';
@@ -40,6 +41,8 @@ export class JwksKeyCache {
   constructor(
     private readonly url: string,
     private readonly minRefreshMs = 1_000,
+    /** Extra CA to trust for an https URL (a self-signed auth service). */
+    private readonly ca?: Buffer,
   ) {}
 
   async get(kid: string): Promise<KeyObject | null> {
@@ -55,9 +58,7 @@ export class JwksKeyCache {
     if (this.inflight) return this.inflight;
     this.inflight = (async () => {
       try {
-        const res = await fetch(this.url, { signal: AbortSignal.timeout(5_000) });
-        if (!res.ok) throw new Error(`JWKS ${this.url} answered ${res.status}`);
-        const body = (await res.json()) as { keys?: (Record<string, unknown> & { kid?: string })[] };
+        const body = (await this.download()) as { keys?: (Record<string, unknown> & { kid?: string })[] };
         const next = new Map<string, KeyObject>();
         for (const jwk of body.keys ?? []) {
           if (typeof jwk.kid === 'string') next.set(jwk.kid, createPublicKey({ key: jwk as never, format: 'jwk' }));
@@ -69,6 +70,32 @@ export class JwksKeyCache {
       }
     })();
     return this.inflight;
+  }
+
+  private async download(): Promise<unknown> {
+    if (!this.ca) {
+      const res = await fetch(this.url, { signal: AbortSignal.timeout(5_000) });
+      if (!res.ok) throw new Error(`JWKS ${this.url} answered ${res.status}`);
+      return res.json();
+    }
+    // fetch cannot be given a CA: node's https can.
+    return new Promise((resolve, reject) => {
+      const req = httpsGet(this.url, { ca: this.ca, timeout: 5_000 }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`JWKS ${this.url} answered ${res.statusCode}`));
+          try {
+            resolve(JSON.parse(Buffer.concat(parts).toString('utf8')));
+          } catch (err) {
+            reject(err);
+          }
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`JWKS ${this.url} did not answer`)));
+      req.on('error', reject);
+    });
   }
 }
 
