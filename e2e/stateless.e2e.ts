@@ -64,6 +64,46 @@ if (s3) {
     expect(await (await A.request(`/v2/${org}/app/manifests/v1`)).text()).toBe(image.body);
   });
 
+  it('chunks A, B, A: A does not reuse its running hash, which misses the chunk B appended', async () => {
+    const org = uniqueOrg();
+    const A = new OciTestClient(a.url);
+    const B = new OciTestClient(b.url);
+    for (const claimed of ['right', 'wrong'] as const) {
+      const parts = [Buffer.alloc(70_000, 5), Buffer.alloc(60_000, 6), Buffer.alloc(50_000, 7)];
+      const whole = Buffer.concat(parts);
+      const location = await A.startUpload(`${org}/app`);
+      expect((await A.request(location, { method: 'PATCH', body: parts[0], headers: { 'content-range': `0-${70_000 - 1}` } })).status).toBe(202);
+      expect((await B.request(location, { method: 'PATCH', body: parts[1], headers: { 'content-range': `70000-${130_000 - 1}` } })).status).toBe(202);
+      const digest = claimed === 'right' ? sha256(whole) : sha256(Buffer.concat([parts[0] as Buffer, parts[2] as Buffer]));
+      const put = await A.request(`${location}?digest=${digest}`, { method: 'PUT', body: parts[2] });
+      if (claimed === 'right') {
+        expect(put.status).toBe(201);
+        const got = await B.request(`/v2/${org}/app/blobs/${sha256(whole)}`);
+        expect(Buffer.from(await got.arrayBuffer()).equals(whole)).toBe(true);
+      } else {
+        // The digest of what A alone saw: never stored under a digest its bytes do not have.
+        expect(put.status).toBe(400);
+        expect((await A.request(`/v2/${org}/app/blobs/${digest}`, { method: 'HEAD' })).status).toBe(404);
+      }
+    }
+  });
+
+  it('completing on a process that never saw the upload re-reads it and checks the claimed digest', async () => {
+    const org = uniqueOrg();
+    const A = new OciTestClient(a.url);
+    const B = new OciTestClient(b.url);
+    const data = Buffer.alloc(120_000, 9);
+    const wrong = await A.startUpload(`${org}/app`);
+    expect((await A.request(wrong, { method: 'PATCH', body: data })).status).toBe(202);
+    const refused = await B.request(`${wrong}?digest=${sha256('something else')}`, { method: 'PUT' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { errors: { code: string }[] }).errors[0]?.code).toBe('DIGEST_INVALID');
+    expect((await B.request(`/v2/${org}/app/blobs/${sha256('something else')}`, { method: 'HEAD' })).status).toBe(404);
+    const right = await A.startUpload(`${org}/app`);
+    expect((await A.request(right, { method: 'PATCH', body: data })).status).toBe(202);
+    expect((await B.request(`${right}?digest=${sha256(data)}`, { method: 'PUT' })).status).toBe(201);
+  });
+
   it('an upload survives a restart of the registry between chunks', async () => {
     const org = uniqueOrg();
     const port = await freePort();
