@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '@wharf/identity';
-import { requireService } from '@wharf/testing';
-import { api, apiLogin, basic, loginKeyByShell, names, setOrgVisibility, token } from './support/auth-helpers';
+import { requireService, sha256 } from '@wharf/testing';
+import { api, apiLogin, basic, loginKeyByShell, names, token } from './support/auth-helpers';
 import { busyboxRootfsTar, hasCommand, run, runAsync } from './support/commands';
 import { writeMultiPlatformLayout } from './support/oci-layout';
 import { startTestServer, TestServer } from './support/test-server';
@@ -38,15 +37,19 @@ const skopeoOk = hasCommand('skopeo') || !!requireService('WHARF_TEST_SKOPEO', '
   }, 120_000);
   afterAll(() => srv?.close());
 
-  /** docker login with the credential, push, rmi, pull: the full round trip. */
+  /** docker login with the credential, push, rmi, pull: the pulled image is the pushed one (same ID and digest). */
   async function dockerRoundTrip(username: string, password: string, repo: string): Promise<void> {
     const config = dockerConfig();
     const image = `${srv.host}/${o.org}/${repo}:v1`;
     expect((await login(config, username, password)).stdout).toContain('Login Succeeded');
     await docker(config, 'tag', base, image);
-    expect((await docker(config, 'push', image)).stdout).toMatch(/v1: digest: sha256:/);
+    const id = (await docker(config, 'image', 'inspect', '--format', '{{.Id}}', image)).stdout.trim();
+    const pushed = /v1: digest: (sha256:[0-9a-f]{64})/.exec((await docker(config, 'push', image)).stdout)?.[1];
+    expect(pushed).toBeDefined();
     await docker(config, 'rmi', image);
-    expect((await docker(config, 'pull', image)).stdout).toContain(image);
+    const pulled = (await docker(config, 'pull', image)).stdout;
+    expect(pulled).toContain(`Digest: ${pushed}`);
+    expect((await docker(config, 'image', 'inspect', '--format', '{{.Id}}', image)).stdout.trim()).toBe(id);
   }
 
   it('docker: username and password', async () => {
@@ -67,9 +70,10 @@ const skopeoOk = hasCommand('skopeo') || !!requireService('WHARF_TEST_SKOPEO', '
 
   it('docker: robot account', async () => {
     await token(srv, [`repository:${o.org}/x:pull,push`], basic(o.user, o.password)); // make sure the organization exists
-    const secret = `robot-${randomUUID()}`;
-    await srv.store.createRobot({ id: randomUUID(), organization: o.org, name: 'builder', secretHash: sha256Hex(secret), level: 3, expiresAt: null });
-    await dockerRoundTrip(`robot$${o.org}+builder`, secret, 'robot');
+    const bearer = await apiLogin(srv, o.user, o.password);
+    const robot = await api(srv, `/organizations/${o.org}/robots`, bearer, { method: 'POST', body: JSON.stringify({ name: 'builder', level: 'edit' }) });
+    expect(robot.status).toBe(201);
+    await dockerRoundTrip(`robot$${o.org}+builder`, ((await robot.json()) as { secret: string }).secret, 'robot');
   });
 
   it('docker: after logout a private image cannot be pulled; a public one can, anonymously', async () => {
@@ -81,16 +85,26 @@ const skopeoOk = hasCommand('skopeo') || !!requireService('WHARF_TEST_SKOPEO', '
     await docker(config, 'rmi', image);
     await docker(config, 'logout', srv.host);
     await expect(docker(config, 'pull', image)).rejects.toThrow(/denied|unauthorized|authentication required/i);
-    await setOrgVisibility(srv, o.org, 'public');
+    const bearer = await apiLogin(srv, o.user, o.password);
+    const visibility = (v: string) => api(srv, `/organizations/${o.org}`, bearer, { method: 'PATCH', body: JSON.stringify({ visibility: v }) });
+    expect((await visibility('public')).status).toBe(200);
     try {
       expect((await docker(config, 'pull', image)).stdout).toContain(image);
     } finally {
-      await setOrgVisibility(srv, o.org, 'private');
+      await visibility('private');
     }
   });
 
   it('podman login, push and pull', async () => {
     const root = mkdtempSync('/tmp/pm-'); // podman refuses a runroot path longer than 50 characters
+    try {
+      await podmanRoundTrip(root);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  async function podmanRoundTrip(root: string): Promise<void> {
     const podman = (...args: string[]) =>
       runAsync('podman', ['--root', join(root, 'root'), '--runroot', join(root, 'run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', ...args], {
         env: { REGISTRY_AUTH_FILE: join(root, 'auth.json') },
@@ -98,21 +112,29 @@ const skopeoOk = hasCommand('skopeo') || !!requireService('WHARF_TEST_SKOPEO', '
     const image = `${srv.host}/${o.org}/podman:v1`;
     await podman('login', '--tls-verify=false', '-u', o.user, '-p', o.password, srv.host);
     await podman('import', busyboxRootfsTar(work), image);
+    const id = (await podman('image', 'inspect', '--format', '{{.Id}}', image)).stdout.trim();
     await podman('push', '--tls-verify=false', image);
     await podman('rmi', image);
     await podman('pull', '--tls-verify=false', image);
+    expect((await podman('image', 'inspect', '--format', '{{.Id}}', image)).stdout.trim()).toBe(id);
     await podman('logout', srv.host);
     await podman('rmi', image);
     await expect(podman('pull', '--tls-verify=false', image)).rejects.toThrow(/unauthorized|denied|authentication required/i);
-  });
+  }
 
   it('skopeo --creds copies in and out', async () => {
     const layout = join(work, 'skopeo-in');
     writeMultiPlatformLayout(layout, 'v1', [{ os: 'linux', architecture: 'amd64' }]);
     const ref = `docker://${srv.host}/${o.org}/skopeo:v1`;
     const creds = `${o.user}:${o.password}`;
-    await runAsync('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', creds, `oci:${layout}:v1`, ref]);
-    await runAsync('skopeo', ['copy', '--src-tls-verify=false', '--src-creds', creds, ref, `oci:${join(work, 'skopeo-out')}:v1`]);
+    const copy = ['copy', '--all', '--preserve-digests'];
+    await runAsync('skopeo', [...copy, '--dest-tls-verify=false', '--dest-creds', creds, `oci:${layout}:v1`, ref]);
+    await runAsync('skopeo', [...copy, '--src-tls-verify=false', '--src-creds', creds, ref, `oci:${join(work, 'skopeo-out')}:v1`]);
+    // The same index, byte for byte, in the source layout, in the registry and in the copy out.
+    const digestOf = async (...args: string[]) => sha256(Buffer.from((await runAsync('skopeo', ['inspect', '--raw', ...args])).stdout));
+    const source = await digestOf(`oci:${layout}:v1`);
+    expect(await digestOf('--tls-verify=false', '--creds', creds, ref)).toBe(source);
+    expect(await digestOf(`oci:${join(work, 'skopeo-out')}:v1`)).toBe(source);
     await expect(runAsync('skopeo', ['inspect', '--tls-verify=false', '--creds', `${o.user}:wrong`, ref])).rejects.toThrow(/unauthorized|invalid username or password/i);
   });
 
@@ -124,11 +146,14 @@ const skopeoOk = hasCommand('skopeo') || !!requireService('WHARF_TEST_SKOPEO', '
     run('tar', ['-C', layout, '-cf', `${layout}.tar`, '.']);
     await ctr('images', 'import', '--all-platforms', `${layout}.tar`);
     const user = `${o.user}:${o.password}`;
+    const digestOf = async () => (await ctr('images', 'ls')).stdout.split('\n').find((l) => l.startsWith(`${ref} `))?.split(/\s+/)[2];
+    const imported = await digestOf();
+    expect(imported).toMatch(/^sha256:[0-9a-f]{64}$/);
     await ctr('images', 'push', '--plain-http', '--user', user, ref);
     await ctr('images', 'rm', ref);
     await ctr('images', 'pull', '--plain-http', '--user', user, ref);
-    expect((await ctr('images', 'ls', '-q')).stdout.split('\n')).toContain(ref);
+    expect(await digestOf()).toBe(imported);
     await ctr('images', 'rm', ref);
-    await expect(ctr('images', 'pull', '--plain-http', '--user', `${o.user}:wrong`, ref)).rejects.toThrow();
+    await expect(ctr('images', 'pull', '--plain-http', '--user', `${o.user}:wrong`, ref)).rejects.toThrow(/401 Unauthorized|unauthorized/);
   });
 });
