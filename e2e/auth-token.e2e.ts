@@ -325,6 +325,34 @@ const DAY = 24 * 3600 * 1000;
       const admin = await token(srv, ['registry:catalog:*'], basic('admin', 'admin-password'));
       expect((await list(admin)).filter((r) => r.startsWith(`${o.org}/`))).toEqual([`${o.org}/a`, `${o.org}/b`]);
       expect((await registry('/v2/_catalog', await token(srv, ['registry:catalog:*']))).status).toBe(401);
+
+      // Grants, shares and robots: each caller sees exactly what it may pull.
+      const ownerApi = await apiLogin(srv, o.user, o.password);
+      const send = (path: string, method: string, body: unknown) => api(srv, path, ownerApi, { method, body: JSON.stringify(body) });
+      const seen = async (auth: string) => (await list(await token(srv, ['registry:catalog:*'], auth))).filter((r) => r.startsWith(`${o.org}/`));
+      const member = await owner('catmember');
+      expect((await send(`/organizations/${o.org}/members/${member.user}`, 'PUT', { level: 'read' })).status).toBe(200);
+      expect(await seen(member.auth)).toEqual([`${o.org}/a`, `${o.org}/b`]);
+      const granted = await owner('catgrant');
+      expect((await send(`/repositories/${o.org}/a/members/${granted.user}`, 'PUT', { level: 'read' })).status).toBe(200);
+      expect(await seen(granted.auth)).toEqual([`${o.org}/a`]);
+      const shared = await owner('catshare');
+      const deadline = new Date(Date.now() + 24 * 3600_000).toISOString();
+      expect((await send(`/repositories/${o.org}/b/shares`, 'POST', { account: shared.account, deadline })).status).toBe(201);
+      expect(await seen(shared.auth)).toEqual([`${o.org}/b`]);
+      // A share whose deadline has passed (made with the service's clock a day back) shows nothing.
+      const ended = await owner('catended');
+      srv.clock.advance(-24 * 3600_000);
+      try {
+        const past = new Date(Date.now() - 60_000).toISOString();
+        expect((await send(`/repositories/${o.org}/b/shares`, 'POST', { account: ended.account, deadline: past })).status).toBe(201);
+      } finally {
+        srv.clock.advance(24 * 3600_000);
+      }
+      expect(await seen(ended.auth)).toEqual([]);
+      const robot = await send(`/organizations/${o.org}/robots`, 'POST', { name: 'lister', level: 'read' });
+      const secret = ((await robot.json()) as { secret: string }).secret;
+      expect(await seen(basic(`robot$${o.org}+lister`, secret))).toEqual([`${o.org}/a`, `${o.org}/b`]);
     });
 
     it('anonymous pull works for public repositories only', async () => {
@@ -371,6 +399,10 @@ const DAY = 24 * 3600 * 1000;
       expect(claims(body.access_token).access[0]?.actions).toEqual(['pull', 'push']);
       const refreshed = await form({ grant_type: 'refresh_token', refresh_token: body.refresh_token, service: 'wharf-registry', scope: `repository:${o.org}/app:pull` });
       expect(refreshed.status).toBe(200);
+      // The refreshed token is the same user's, with exactly the newly asked scope.
+      const fresh = claims(((await refreshed.json()) as { access_token: string }).access_token);
+      expect(fresh.sub).toBe(o.user);
+      expect(fresh.access).toEqual([{ type: 'repository', name: `${o.org}/app`, actions: ['pull'] }]);
       await api(srv, `/access-keys/${k.accessKey}`, bearer, { method: 'PATCH', body: JSON.stringify({ enabled: false }) });
       const revoked = await form({ grant_type: 'refresh_token', refresh_token: body.refresh_token, service: 'wharf-registry' });
       expect(revoked.status).toBe(401);
