@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { sha256Hex } from '@wharf/identity';
 import { errorCode, ociError, OciTestClient, requireService, sha256 } from '@wharf/testing';
@@ -500,6 +501,43 @@ const DAY = 24 * 3600 * 1000;
       expect(blocked.status).toBe(429);
       expect(await errorCode(blocked)).toBe('TOOMANYREQUESTS');
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+  });
+
+  describe('login limiting (WHARF_LOGIN_MAX_FAILURES=3 within WHARF_LOGIN_WINDOW_SECONDS=2)', () => {
+    let limited: TestServer;
+    beforeAll(async () => {
+      limited = await startTestServer(databaseUrl as string, redisUrl as string, { WHARF_LOGIN_MAX_FAILURES: '3', WHARF_LOGIN_WINDOW_SECONDS: '2' });
+    });
+    afterAll(() => limited?.close());
+    /** GET /token from a chosen loopback address (every 127.x address reaches the server). */
+    const from = (address: string, auth: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${limited.url}/token?service=wharf-registry`, { localAddress: address, headers: { authorization: auth } }, (res) => {
+          res.resume();
+          res.once('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.once('error', reject);
+        req.end();
+      });
+
+    it('locks a username for one client address after the limit, until the window ends', async () => {
+      const o = await owner('limit');
+      for (let i = 0; i < 3; i++) expect(await from('127.0.0.1', basic(o.user, `guess-${i}`))).toBe(401);
+      expect(await from('127.0.0.1', o.auth)).toBe(429); // the right password too
+      expect(await from('127.0.0.2', o.auth)).toBe(200); // another address is not locked
+      const other = await owner('limitother');
+      expect(await from('127.0.0.1', other.auth)).toBe(200); // nor another username
+      await new Promise((r) => setTimeout(r, 2_200));
+      expect(await from('127.0.0.1', o.auth)).toBe(200);
+    });
+
+    it('a successful login clears the count', async () => {
+      const o = await owner('limitclear');
+      for (let i = 0; i < 2; i++) expect(await from('127.0.0.1', basic(o.user, `guess-${i}`))).toBe(401);
+      expect(await from('127.0.0.1', o.auth)).toBe(200);
+      for (let i = 0; i < 2; i++) expect(await from('127.0.0.1', basic(o.user, `again-${i}`))).toBe(401);
+      expect(await from('127.0.0.1', o.auth)).toBe(200);
     });
   });
 

@@ -63,7 +63,7 @@ async function main(args: string[]): Promise<number> {
       await record('user.password-reset');
       process.stdout.write(password ? `password of "${user.username}" changed\n` : `new password of "${user.username}": ${next}\n`);
     }
-    const cleared = await new RedisLoginRateLimiter(redis, config.loginMaxFailures).resetPrefix(loginRatePrefix(user.username));
+    const cleared = await new RedisLoginRateLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds).resetPrefix(loginRatePrefix(user.username));
     await record('user.unlock');
     process.stdout.write(`"${user.username}" may sign in again (${cleared} failed-login lock${cleared === 1 ? '' : 's'} cleared)\n`);
     return 0;

@@ -97,7 +97,7 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
         },
         { provide: IDENTITY_STORE, useFactory: (pool: Pool) => new PgIdentityStore(pool), inject: [PG_POOL] },
         { provide: AUDIT_LOG, useFactory: (pool: Pool) => new PgAuditLog(pool), inject: [PG_POOL] },
-        { provide: LOGIN_RATE_LIMITER, useFactory: (redis: Redis) => new RedisLoginRateLimiter(redis, c.loginMaxFailures), inject: [REDIS] },
+        { provide: LOGIN_RATE_LIMITER, useFactory: (redis: Redis) => new RedisLoginRateLimiter(redis, c.loginMaxFailures, c.loginWindowSeconds), inject: [REDIS] },
         {
           provide: SigningKeyRing,
           useFactory: (s: IdentityStore, box: SecretBox, clock: Clock) => new SigningKeyRing(s, box, clock),

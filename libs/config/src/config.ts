@@ -50,6 +50,8 @@ export interface WharfConfig {
   anonymousPull: boolean;
   orgQuota: number;
   loginMaxFailures: number;
+  /** The window failed logins are counted in, and how long a lock lasts. */
+  loginWindowSeconds: number;
   /** Longest a database statement may run before it is cancelled (callers then get 503). */
   dbStatementTimeoutMs: number;
   /** Longest to wait for a database connection. */
@@ -173,6 +175,7 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     anonymousPull: r.bool('WHARF_ANONYMOUS_PULL', true),
     orgQuota: r.int('WHARF_ORG_QUOTA', 5, 0, 100_000),
     loginMaxFailures: r.int('WHARF_LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginWindowSeconds: r.int('WHARF_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     dbStatementTimeoutMs: r.int('WHARF_DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     dbConnectTimeoutMs: r.int('WHARF_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     redisTimeoutMs: r.int('WHARF_REDIS_TIMEOUT_MS', 2_000, 50, 600_000),
