@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import jwt from 'jsonwebtoken';
-import { sha256Hex } from '@wharf/identity';
 import { errorCode, ociError, OciTestClient, requireService, sha256 } from '@wharf/testing';
-import { api, apiLogin, basic, claims, grantOrg, loginKeyByShell, names, setOrgVisibility, token, tokenResponse } from './support/auth-helpers';
+import { api, apiLogin, basic, claims, loginKeyByShell, names, token, tokenResponse } from './support/auth-helpers';
 import { startTestServer, TestServer } from './support/test-server';
 
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
@@ -230,9 +229,13 @@ const DAY = 24 * 3600 * 1000;
     it('a robot account has its level on its organization until it expires', async () => {
       const o = await owner('robo');
       await token(srv, [`repository:${o.org}/app:pull,push`], o.auth);
-      const secret = `robot-secret-${randomUUID()}`;
-      const expiresAt = new Date(Date.now() + DAY);
-      await srv.store.createRobot({ id: randomUUID(), organization: o.org, name: 'ci', secretHash: sha256Hex(secret), level: 3, expiresAt });
+      const expiresAt = new Date(Date.now() + DAY).toISOString();
+      const created = await api(srv, `/organizations/${o.org}/robots`, await apiLogin(srv, o.user, o.password), {
+        method: 'POST',
+        body: JSON.stringify({ name: 'ci', level: 'edit', expiresAt }),
+      });
+      expect(created.status).toBe(201);
+      const secret = ((await created.json()) as { secret: string }).secret;
       const auth = basic(`robot$${o.org}+ci`, secret);
       const t = await token(srv, [`repository:${o.org}/app:pull,push,delete`, 'repository:other/app:pull'], auth);
       expect(claims(t).access.map((a) => a.actions)).toEqual([['pull', 'push'], []]);
@@ -360,21 +363,26 @@ const DAY = 24 * 3600 * 1000;
       const anon = await token(srv, [`repository:${o.org}/a:pull`]);
       expect(claims(anon).access[0]?.actions).toEqual([]);
       expect((await registry(`/v2/${o.org}/a/manifests/v1`, anon)).status).toBe(401);
-      await setOrgVisibility(srv, o.org, 'public');
+      const ownerApi = await apiLogin(srv, o.user, o.password);
+      const visibility = (v: string) => api(srv, `/organizations/${o.org}`, ownerApi, { method: 'PATCH', body: JSON.stringify({ visibility: v }) });
+      expect((await visibility('public')).status).toBe(200);
       try {
         const pub = await token(srv, [`repository:${o.org}/a:pull,push`]);
         expect(claims(pub).access[0]?.actions).toEqual(['pull']);
         expect((await registry(`/v2/${o.org}/a/manifests/v1`, pub)).status).toBe(200);
       } finally {
-        await setOrgVisibility(srv, o.org, 'private');
+        await visibility('private');
       }
     });
 
     it('a member gets the level granted on the organization', async () => {
-      const member = await srv.accounts.createMember(o.accountId, `${o.user}m`, 'member-password');
+      const ownerApi = await apiLogin(srv, o.user, o.password);
+      const created = await api(srv, `/accounts/${o.accountId}/users`, ownerApi, { method: 'POST', body: JSON.stringify({ username: `${o.user}m`, password: 'member-password' }) });
+      expect(created.status).toBe(201);
       const auth = basic(`${o.user}m`, 'member-password');
       expect(claims(await token(srv, [`repository:${o.org}/a:pull`], auth)).access[0]?.actions).toEqual([]);
-      await grantOrg(srv, o.org, member, 1);
+      const granted = await api(srv, `/organizations/${o.org}/members/${o.user}m`, ownerApi, { method: 'PUT', body: JSON.stringify({ level: 'read' }) });
+      expect(granted.status).toBe(200);
       expect(claims(await token(srv, [`repository:${o.org}/a:pull,push`], auth)).access[0]?.actions).toEqual(['pull']);
     });
   });

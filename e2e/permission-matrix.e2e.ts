@@ -6,6 +6,7 @@ import { api, apiLogin, names } from './support/auth-helpers';
 import { busyboxRootfsTar, runAsync } from './support/commands';
 import { startTestServer, TestServer } from './support/test-server';
 
+const DAY = 24 * 3600_000;
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
 const dockerHost = requireService('WHARF_TEST_DOCKER_HOST', 'dockerd');
@@ -87,9 +88,15 @@ const ALLOWED: Record<Role, Op[]> = {
         const other = names('mxa');
         await srv.accounts.createAccountWithOwner(other.account, username, password);
         if (role === 'public') await orgApi('PATCH', `/organizations/${org}`, { visibility: 'public' });
-        if (role === 'shared' || role === 'shared-expired') {
-          await orgApi('POST', `/repositories/${repo}/shares`, { account: other.account, deadline: 'forever' });
-          if (role === 'shared-expired') await srv.pool.query(`UPDATE shares SET deadline = now() - interval '1 day' WHERE account_id = (SELECT id FROM accounts WHERE name = $1)`, [other.account]);
+        if (role === 'shared') await orgApi('POST', `/repositories/${repo}/shares`, { account: other.account, deadline: 'forever' });
+        if (role === 'shared-expired') {
+          // A share that ended a minute ago, made with the service's clock a day back (the API refuses past deadlines).
+          srv.clock.advance(-DAY);
+          try {
+            await orgApi('POST', `/repositories/${repo}/shares`, { account: other.account, deadline: new Date(Date.now() - 60_000).toISOString() });
+          } finally {
+            srv.clock.advance(DAY);
+          }
         }
       }
     }

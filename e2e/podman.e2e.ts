@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireService } from '@wharf/testing';
+import { requireRoot, requireService } from '@wharf/testing';
 import { busyboxRootfsTar, hasCommand, run } from './support/commands';
 import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
 
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const podmanPresent = hasCommand('podman') ? 'podman' : requireService('WHARF_TEST_PODMAN', 'podman (apt-get install podman)');
-const isRoot = process.getuid?.() === 0;
+const isRoot = requireRoot('podman with vfs storage');
 
 (databaseUrl && podmanPresent && isRoot ? describe : describe.skip)('podman push and pull', () => {
   let reg: TestRegistry;

@@ -39,19 +39,6 @@ export function loginKeyByShell(ak: string, sk: string): string {
   ).replace(/\n/g, '');
 }
 
-/** Seeds grants and visibility directly until the management API owns them. */
-export async function grantOrg(srv: TestServer, org: string, userId: string, level: 1 | 3 | 7): Promise<void> {
-  await srv.pool.query(
-    `INSERT INTO organization_members (organization_id, user_id, level) SELECT id, $2, $3 FROM organizations WHERE name = $1
-     ON CONFLICT (organization_id, user_id) DO UPDATE SET level = EXCLUDED.level`,
-    [org, userId, level],
-  );
-}
-
-export async function setOrgVisibility(srv: TestServer, org: string, visibility: 'public' | 'private'): Promise<void> {
-  await srv.pool.query('UPDATE organizations SET visibility = $2 WHERE name = $1', [org, visibility]);
-}
-
 export async function apiLogin(srv: TestServer, username: string, password: string): Promise<string> {
   const res = await fetch(`${srv.url}/api/v1/auth/login`, {
     method: 'POST',
