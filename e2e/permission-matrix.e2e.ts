@@ -103,15 +103,35 @@ const ALLOWED: Record<Role, Op[]> = {
     return { org, repo, username, password, bearer: await apiLogin(srv, username, password) };
   }
 
+  /** The API sign-in a robot's credentials get: none (the answer must be a refusal, not a fault). */
+  async function robotApiBearer(username: string, password: string): Promise<string | null> {
+    const res = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (res.status !== 401) throw new Error(`a robot's API sign-in answered ${res.status}`);
+    return null;
+  }
+
   async function perform(op: Op, ctx: Awaited<ReturnType<typeof setup>>, docker: (...a: string[]) => Promise<unknown>): Promise<boolean> {
     const rest = async (method: string, path: string, body?: unknown) => {
-      if (!ctx.bearer) return false; // robots have no API access
-      const res = await api(srv, path, ctx.bearer, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+      // Robots have no API sign-in: the request goes out with the bearer they could get, which is none.
+      const bearer = ctx.bearer ?? (await robotApiBearer(ctx.username, ctx.password));
+      const res = await fetch(`${srv.url}/api/v1${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       if (res.status >= 500) throw new Error(`${op}: ${res.status} ${await res.text()}`);
       return res.status < 300;
     };
     const image = `${srv.host}/${ctx.repo}`;
-    const ok = (p: Promise<unknown>) => p.then(() => true, () => false);
+    // Refused is told apart from broken: docker must say it was denied, anything else fails the cell.
+    const ok = (p: Promise<unknown>) =>
+      p.then(
+        () => true,
+        (err: Error) => {
+          if (/denied|unauthorized|authentication required|may require 'docker login'/i.test(err.message)) return false;
+          throw new Error(`${op} failed without being refused: ${err.message}`);
+        },
+      );
     switch (op) {
       case 'view':
         return rest('GET', `/repositories/${ctx.repo}`);
