@@ -5,6 +5,7 @@ import { run } from './support/commands';
 import { writeMultiPlatformLayout } from './support/oci-layout';
 import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
 
+// Auth is off here: this file is about ctr's pull/push protocol against the registry (plain HTTP, content, platforms); ctr with token auth and --user is in clients-login.e2e.ts.
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const address = requireService('WHARF_TEST_CONTAINERD_ADDRESS', 'containerd and ctr');
 

@@ -4,6 +4,7 @@ import { jsonOf, requireService } from '@wharf/testing';
 import { busyboxRootfsTar, run } from './support/commands';
 import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
 
+// Auth is off here: this file is about what docker does with the registry (build, push, pull, cross-repository mounts, layer reuse); docker login with every credential kind and the permission matrix run with token auth in clients-login.e2e.ts and permission-matrix.e2e.ts.
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const dockerHost = requireService('WHARF_TEST_DOCKER_HOST', 'dockerd');
 

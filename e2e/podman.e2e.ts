@@ -4,6 +4,7 @@ import { requireRoot, requireService } from '@wharf/testing';
 import { busyboxRootfsTar, hasCommand, run } from './support/commands';
 import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
 
+// Auth is off here: this file is about podman's push and pull protocol; podman login with token auth is in clients-login.e2e.ts.
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const podmanPresent = hasCommand('podman') ? 'podman' : requireService('WHARF_TEST_PODMAN', 'podman (apt-get install podman)');
 const isRoot = requireRoot('podman with vfs storage');

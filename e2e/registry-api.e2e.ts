@@ -4,6 +4,7 @@ import { YoungGcPacer } from '@wharf/registry-http';
 import { errorCode, jsonOf, OciTestClient, requireService, sha256 } from '@wharf/testing';
 import { startTestRegistry, TestRegistry, uniqueOrg } from './support/test-registry';
 
+// Auth is off here: this file is about the OCI distribution protocol itself (every endpoint, status and header), which is the same behind a token; token auth on the same endpoints is in auth-token.e2e.ts.
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { errorCode, jsonOf, ociError, OciTestClient, requireService, sha256 } from '@wharf/testing';
 import { startTestRegistry, TestRegistry, uniqueOrg } from './support/test-registry';
 
+// Auth is off here: this file is about what malformed input gets (clear OCI errors, nothing stored) once past authorisation; hostile tokens are in auth-token.e2e.ts.
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 

@@ -1,6 +1,7 @@
 import { OciTestClient, requireService, sha256 } from '@wharf/testing';
 import { startTestRegistry, TestRegistry, uniqueOrg } from './support/test-registry';
 
+// Auth is off here: this file is about the S3 storage driver under the registry (composition of chunks, redirects); auth is the same as on the filesystem.
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const endpoint = requireService('WHARF_TEST_S3_ENDPOINT', 'an S3 server');
 

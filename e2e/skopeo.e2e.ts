@@ -5,6 +5,7 @@ import { hasCommand, run } from './support/commands';
 import { writeMultiPlatformLayout } from './support/oci-layout';
 import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
 
+// Auth is off here: this file is about skopeo's multi-platform copy protocol; skopeo with --creds and token auth is in clients-login.e2e.ts.
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const skopeo = hasCommand('skopeo') ? 'skopeo' : requireService('WHARF_TEST_SKOPEO', 'skopeo (apt-get install skopeo)');
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { OciTestClient, requireService, sha256 } from '@wharf/testing';
 import { freePort, startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
 
+// Auth is off here: this file is about uploads and reads spread over registry processes (no state in a process); tokens are verified locally the same way on every process.
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 const s3 = requireService('WHARF_TEST_S3_ENDPOINT', 'an S3 server');
 
