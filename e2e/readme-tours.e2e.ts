@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireService } from '@wharf/testing';
 import { busyboxRootfsTar, runAsync } from './support/commands';
-import { killStarted, npmStart, Wharf } from './support/npm-start';
+import { cleanUpStarted, npmStart, Wharf } from './support/npm-start';
 import { freePort } from './support/test-registry';
 
 /**
@@ -35,7 +35,7 @@ export function readmeTours(readme: string): string {
   }, 120_000);
   afterAll(async () => {
     await wharf?.ctrlC();
-    killStarted();
+    cleanUpStarted();
   });
 
   it('every tour block runs top to bottom against npm start', async () => {

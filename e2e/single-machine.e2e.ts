@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killStarted, npmStart } from './support/npm-start';
+import { cleanUpStarted, killStarted, npmStart } from './support/npm-start';
 import { freePort } from './support/test-registry';
 
 /**
@@ -34,6 +34,7 @@ describe('npm start (single-machine mode)', () => {
     port = await freePort();
   });
   afterEach(killStarted);
+  afterAll(cleanUpStarted);
 
   it('first start prints the generated admin password once, Ctrl-C stops quietly, a restart keeps the data', async () => {
     const first = await npmStart(dataDir, port);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { requireRoot, requireService } from '@wharf/testing';
 import { busyboxRootfsTar, runAsync } from './support/commands';
-import { killStarted, npmStart, Wharf } from './support/npm-start';
+import { cleanUpStarted, npmStart, Wharf } from './support/npm-start';
 import { writeMultiPlatformLayout } from './support/oci-layout';
 import { freePort } from './support/test-registry';
 
@@ -42,7 +42,7 @@ function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
   afterAll(async () => {
     for (const dir of trusted) rmSync(dir, { recursive: true, force: true });
     await wharf?.ctrlC();
-    killStarted();
+    cleanUpStarted();
   });
 
   it('prints how to trust the CA, serves HTTPS only, and clients verify it once the README steps ran', async () => {

@@ -1,8 +1,24 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { lstatSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
 const running = new Set<ChildProcess>();
+const dataDirs = new Set<string>();
+
+/**
+ * After a suite: kills what is left running and removes every data directory `npmStart` used,
+ * with the database it links to outside the checkout (root's Postgres lives under /var/lib/wharf).
+ */
+export function cleanUpStarted(): void {
+  killStarted();
+  for (const dir of dataDirs) {
+    const link = join(dir, 'postgres');
+    if (lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) rmSync(realpathSync(link), { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  dataDirs.clear();
+}
 
 /** Kills what a failed test left running (its whole process group), so the next test starts clean. */
 export function killStarted(): void {
@@ -27,6 +43,7 @@ export async function npmStart(dataDir: string, port: number, env: Record<string
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
+  dataDirs.add(dataDir);
   child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout?.on('data', (c) => (output += c));
