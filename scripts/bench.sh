@@ -23,6 +23,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   sleep 3
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  [ -L "$work/wharf/postgres" ] && rm -rf "$(readlink -f "$work/wharf/postgres")"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,7 +64,8 @@ wpid=$(ss -ltnpH "sport = :$wport" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f
 # CPU seconds of Wharf's Postgres (the harness counts only the registry process) and peak RSS.
 pg_cpu() {
   local pm t=0 p
-  pm=$(pgrep -f -- "-D $work/wharf/postgres" | head -1)
+  # As root the cluster may live under /var/lib/wharf, linked from the data directory.
+  pm=$(pgrep -f -- "-D $(readlink -f "$work/wharf/postgres")" | head -1)
   [ -n "$pm" ] || { echo 0; return; }
   for p in $pm $(pgrep -P "$pm"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
   echo "$t"
