@@ -122,7 +122,8 @@ rm -f "$work/1g.bin"
 echo "== micro-benchmarks"
 WHARF_BENCH_URL="http://127.0.0.1:$wport" WHARF_BENCH_PASSWORD=$pw "$root/scripts/run-ts.sh" "$root/bench/micro.ts" >"$out/micro.md"
 echo "== management lists at scale (100,000 repositories, 1,000,000 tags)"
-DATABASE_URL="postgres://wharf:wharf@127.0.0.1:$((wport + 10000))/wharf" WHARF_BENCH_URL="http://127.0.0.1:$wport" WHARF_BENCH_PASSWORD=$pw \
+# The embedded Postgres has a random port and password: the running server says where (run.json).
+DATABASE_URL=$(jq -r .databaseUrl "$work/wharf/run.json") WHARF_BENCH_URL="http://127.0.0.1:$wport" WHARF_BENCH_PASSWORD=$pw \
   "$root/scripts/run-ts.sh" "$root/bench/list-scale.ts" >>"$out/micro.md" || echo "list-scale failed" >>"$out/micro.md"
 node "$root/scripts/bench-compare.mjs" "$out/distribution/summary.md" "$out/wharf/summary.md" "$out/wharf-extra.txt" "$out/micro.md" >"$out/comparison.md"
 echo "== written $out/comparison.md"
