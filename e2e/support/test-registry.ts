@@ -2,13 +2,16 @@ import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
 import { listenFront, RegistryModule, YoungGcPacer } from '@wharf/registry-http';
+import { freePort } from '../../apps/server/src/local-process';
+
+/** One way to pick a free port: single-machine mode's. */
+export { freePort };
 
 export interface TestRegistry {
   /** `http://127.0.0.1:<port>` */
@@ -49,17 +52,6 @@ export async function startTestRegistry(databaseUrl: string, env: Record<string,
   return { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, dataDir, close: front.close };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The real `registry` service as a child process (`apps/registry/src/main.ts`), for tests of
