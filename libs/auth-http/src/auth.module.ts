@@ -39,6 +39,11 @@ export interface AuthModuleOptions {
   clock?: Clock;
   /** Called once with the generated administrator password, when one had to be generated. */
   onAdminPassword?: (username: string, password: string) => void;
+  /**
+   * Serve `/token`, `/api/v1/auth` and `/api/v1/access-keys` (default). The `org` service sets it
+   * false: it needs the guard, the stores and the key ring, not the auth service's endpoints.
+   */
+  endpoints?: boolean;
 }
 
 /**
@@ -79,7 +84,7 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
       // Global: every API module (org, builds, …) uses the guard, identity store and audit log.
       global: true,
       imports: [PassportModule],
-      controllers: [TokenController, AuthController, AccessKeysController],
+      controllers: options.endpoints === false ? [] : [TokenController, AuthController, AccessKeysController],
       providers: [
         { provide: AUTH_MODULE_OPTIONS, useValue: options },
         { provide: AUTH_SETTINGS, useValue: settings },

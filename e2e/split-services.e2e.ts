@@ -1,0 +1,87 @@
+import { OciTestClient, requireService, sha256 } from '@wharf/testing';
+import { startRegistryProcess, TestRegistry, uniqueOrg } from './support/test-registry';
+import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-server';
+
+/**
+ * The services as a cluster runs them, each its own process over one Postgres and Redis: `auth`
+ * (sign-in and registry tokens), `org` (the management API), and two `registry` replicas that
+ * fetch the auth service's keys. A user signs in at auth, manages at org, pushes and pulls at a
+ * registry; a delete at org leaves both registry replicas' caches at once. (The ingress in front
+ * of them, and the workers, come with the chart.)
+ */
+const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
+const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
+
+(databaseUrl && redisUrl ? describe : describe.skip)('services in separate processes', () => {
+  let auth: TestRegistry;
+  let org: TestRegistry;
+  let replicas: TestRegistry[];
+  const shared = () => ({ REDIS_URL: redisUrl as string, WHARF_SECRET_KEY: TEST_SECRET_KEY, WHARF_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
+
+  beforeAll(async () => {
+    [auth, org] = await Promise.all([
+      startRegistryProcess(databaseUrl as string, { app: 'auth', env: shared() }),
+      startRegistryProcess(databaseUrl as string, { app: 'org', env: shared() }),
+    ]);
+    const registry = { ...shared(), WHARF_AUTH: 'token', WHARF_AUTH_JWKS_URL: `${auth.url}/token/jwks.json`, WHARF_PUBLIC_URL: auth.url };
+    replicas = await Promise.all([1, 2].map(() => startRegistryProcess(databaseUrl as string, { env: registry })));
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([auth, org, ...(replicas ?? [])].map((p) => p?.close()));
+  });
+
+  it('each service answers its own paths only, and is ready', async () => {
+    for (const s of [auth, org, ...replicas]) expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${org.url}/token/jwks.json`)).status).toBe(404);
+    expect((await fetch(`${org.url}/api/v1/auth/login`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${auth.url}/api/v1/organizations`)).status).toBe(404);
+    expect((await fetch(`${org.url}/api/docs-json`)).status).toBe(200);
+    const challenge = await fetch(`${replicas[0]?.url}/v2/`);
+    expect(challenge.headers.get('www-authenticate')).toContain(`realm="${auth.url}/token"`);
+  });
+
+  it('sign in at auth, create at org, push to one replica, pull from the other, delete at org: gone from both', async () => {
+    const login = await fetch(`${auth.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
+    });
+    const bearer = ((await login.json()) as { accessToken: string }).accessToken;
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${org.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const name = uniqueOrg('split');
+    expect((await api('POST', '/organizations', { name })).status).toBe(201);
+
+    const basic = `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}`;
+    const tokenRes = await fetch(`${auth.url}/token?service=wharf-registry&scope=repository:${name}/app:pull,push`, { headers: { authorization: basic } });
+    const headers = { authorization: `Bearer ${((await tokenRes.json()) as { token: string }).token}` };
+    const [one, two] = replicas.map((r) => new OciTestClient(r.url)) as [OciTestClient, OciTestClient];
+    const layer = Buffer.from(`split layer ${name}`);
+    expect((await one.request(`/v2/${name}/app/blobs/uploads/?digest=${sha256(layer)}`, { method: 'POST', body: layer, headers })).status).toBe(201);
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(layer), size: layer.length },
+      layers: [],
+    });
+    const put = await one.request(`/v2/${name}/app/manifests/v1`, { method: 'PUT', body: manifest, headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(put.status).toBe(201);
+    for (const r of [one, two]) expect(await (await r.request(`/v2/${name}/app/manifests/v1`, { headers })).text()).toBe(manifest);
+
+    const listed = (await (await api('GET', `/repositories?org=${name}`)).json()) as { items: { name: string }[] };
+    expect(listed.items.map((i) => i.name)).toEqual([`${name}/app`]);
+    expect((await api('DELETE', `/repositories/${name}/app`)).status).toBe(204);
+    await new Promise((r) => setTimeout(r, 100));
+    for (const r of [one, two]) expect((await r.request(`/v2/${name}/app/manifests/v1`, { headers })).status).toBe(404);
+  });
+
+  it('the org service says which settings are missing', async () => {
+    await expect(startRegistryProcess(databaseUrl as string, { app: 'org', env: { REDIS_URL: redisUrl as string } })).rejects.toThrow(
+      /WHARF_SECRET_KEY is required for the org service/,
+    );
+  });
+});
