@@ -60,8 +60,10 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
     adapterHost: HttpAdapterHost,
   ) {
     // First in Express's chain, before the OpenAPI page's routes (mounted before Nest's own middleware).
-    const express = adapterHost.httpAdapter.getInstance() as { disable(setting: string): void; use(fn: unknown): void };
+    const express = adapterHost.httpAdapter.getInstance() as { disable(setting: string): void; set(setting: string, value: unknown): void; use(fn: unknown): void };
     express.disable('x-powered-by');
+    // req.ip (login limits, audit) is the client behind the trusted proxies only.
+    express.set('trust proxy', options.config.trustedProxies);
     express.use(securityHeaders);
   }
 

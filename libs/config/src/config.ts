@@ -52,6 +52,8 @@ export interface WharfConfig {
   loginMaxFailures: number;
   /** The window failed logins are counted in, and how long a lock lasts. */
   loginWindowSeconds: number;
+  /** Proxies whose X-Forwarded-For is believed (the ingress): addresses, CIDRs or loopback/linklocal/uniquelocal. */
+  trustedProxies: string[];
   /** Longest a database statement may run before it is cancelled (callers then get 503). */
   dbStatementTimeoutMs: number;
   /** Longest to wait for a database connection. */
@@ -176,6 +178,7 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     orgQuota: r.int('WHARF_ORG_QUOTA', 5, 0, 100_000),
     loginMaxFailures: r.int('WHARF_LOGIN_MAX_FAILURES', 5, 1, 1000),
     loginWindowSeconds: r.int('WHARF_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
+    trustedProxies: (r.str('WHARF_TRUSTED_PROXIES', 'loopback') as string).split(',').map((p) => p.trim()).filter(Boolean),
     dbStatementTimeoutMs: r.int('WHARF_DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     dbConnectTimeoutMs: r.int('WHARF_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     redisTimeoutMs: r.int('WHARF_REDIS_TIMEOUT_MS', 2_000, 50, 600_000),
@@ -194,6 +197,9 @@ export function loadConfig(env: Env = process.env): WharfConfig {
   config.jwksUrl = r.url('WHARF_AUTH_JWKS_URL', ['http:', 'https:']) ?? `${config.publicUrl}/token/jwks.json`;
   if (config.secretKey !== undefined && config.secretKey.length < 32) r.problems.push('WHARF_SECRET_KEY must be at least 32 characters');
   if (!/^[a-z0-9-]{1,32}$/.test(config.region)) r.problems.push(`WHARF_REGION="${config.region}" must be 1-32 lowercase letters, digits or "-"`);
+  for (const p of config.trustedProxies) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p)) r.problems.push(`WHARF_TRUSTED_PROXIES: "${p}" is not an address, a CIDR or loopback/linklocal/uniquelocal`);
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

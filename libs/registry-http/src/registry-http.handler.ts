@@ -38,6 +38,8 @@ export class RegistryHttpHandler {
     private readonly logger: RegistryLogger,
     /** Pushes and deletes are recorded in the same audit log as logins and API changes. */
     private readonly auditLog: AuditLog | null = null,
+    /** The client's address behind trusted proxies (WHARF_TRUSTED_PROXIES), for the audit log. */
+    private readonly clientAddress: (req: IncomingMessage) => string | null = (req) => req.socket?.remoteAddress ?? null,
   ) {}
 
   /** Handles `/v2` and `/v2/...`; never throws. */
@@ -268,7 +270,7 @@ export class RegistryHttpHandler {
         action,
         resource,
         result: 'success',
-        clientAddress: ctx.req.socket.remoteAddress ?? null,
+        clientAddress: this.clientAddress(ctx.req),
         detail,
       })
       .catch((err) => this.logger.error('audit write failed', { error: String(err) }));

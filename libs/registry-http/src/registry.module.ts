@@ -20,6 +20,7 @@ import {
 } from '@wharf/registry-core';
 import { REGISTRY_NOTIFIER, RegistryNotifier } from '@wharf/org-core';
 import { createStorageDriver, StorageDriver } from '@wharf/storage';
+import { clientAddressResolver } from '@wharf/util';
 import { PathNotFoundError } from '@wharf/storage-api';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
 import { RedisDownloadCounter } from './redis-download-counter';
@@ -154,6 +155,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
               l,
               { error: (message, fields) => logger.error(JSON.stringify({ message, ...fields })) },
               new PgAuditLog(pool),
+              clientAddressResolver(config.trustedProxies),
             ),
           inject: [BlobService, UploadService, ManifestService, ACCESS_CONTROL, REGISTRY_LIMITS, PG_POOL],
         },

@@ -1,3 +1,4 @@
 export * from './ttl-cache';
 export * from './api-errors';
 export * from './process-guard';
+export * from './client-address';
