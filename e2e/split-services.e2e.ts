@@ -79,6 +79,17 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     for (const r of [one, two]) expect((await r.request(`/v2/${name}/app/manifests/v1`, { headers })).status).toBe(404);
   });
 
+  it('every service serves Prometheus metrics of the requests it answered, by route pattern', async () => {
+    const scrape = async (s: TestRegistry) => (await fetch(`${s.url}/metrics`)).text();
+    const [registryText, orgText, authText] = await Promise.all([scrape(replicas[0] as TestRegistry), scrape(org), scrape(auth)]);
+    expect(registryText).toMatch(/wharf_http_requests_total\{service="registry",route="v2:manifest",method="PUT",status="201"\} 1/);
+    expect(registryText).toMatch(/wharf_http_body_bytes_total\{service="registry",route="v2:upload-start",direction="in"\} \d+/);
+    expect(orgText).toMatch(/wharf_http_requests_total\{service="org",route="\/api\/v1\/organizations",method="POST",status="201"\} 1/);
+    expect(orgText).toMatch(/wharf_http_requests_total\{service="org",route="\/api\/v1\/repositories\/:org\/:repo",method="DELETE",status="204"\} 1/);
+    expect(authText).toMatch(/wharf_http_requests_total\{service="auth",route="\/api\/v1\/auth\/login",method="POST",status="200"\} 1/);
+    for (const text of [registryText, orgText, authText]) expect(text).toMatch(/process_resident_memory_bytes \d+/);
+  });
+
   it('the org service says which settings are missing', async () => {
     await expect(startRegistryProcess(databaseUrl as string, { app: 'org', env: { REDIS_URL: redisUrl as string } })).rejects.toThrow(
       /WHARF_SECRET_KEY is required for the org service/,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
+import { Metrics } from '@wharf/observability';
 import { listenFront, tlsFiles } from '@wharf/registry-http';
 import { RegistryAppModule } from './registry-app.module';
 
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
     const app = await NestFactory.create(RegistryAppModule.forRoot({ ...config, databaseUrl: config.databaseUrl }), {
       logger: ['error', 'warn'],
     });
-    const front = await listenFront(app, { host: config.host, port: config.port, tls: tlsFiles(config) });
+    const front = await listenFront(app, { host: config.host, port: config.port, tls: tlsFiles(config), metrics: new Metrics('registry') });
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: `registry listening on ${config.host}:${config.port}` })}\n`);
     const shutdown = () => void front.close().then(() => process.exit(0));
     process.once('SIGINT', shutdown);

@@ -5,6 +5,7 @@ import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
 import { migrate } from '@wharf/database';
 import { mountOpenApi } from '@wharf/org-http';
+import { Metrics } from '@wharf/observability';
 import { listenFront, TlsFiles, tlsFiles } from '@wharf/registry-http';
 import { AppModule } from './app.module';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
       ),
       { logger: ['error', 'warn'] },
     );
-    const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls });
+    const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls, metrics: new Metrics('server') });
     log(`Wharf is serving on ${config.publicUrl} (storage: ${config.storage}, data: ${config.dataDir})`);
 
     let stopping = false;

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { INestApplication } from '@nestjs/common';
+import { expressRoute, Metrics } from '@wharf/observability';
+import { parseRegistryPath, splitUrl } from '@wharf/registry-routes';
 import { RegistryHttpHandler } from './registry-http.handler';
 import { YoungGcPacer } from './young-gc-pacer';
 
@@ -15,16 +17,26 @@ export interface TlsFiles {
  * One HTTP(S) server routed the way the chart's ingress routes: `/v2` straight to the registry
  * handler (no framework middleware on the data plane's hot path), everything else to Nest.
  */
-export function createFrontServer(app: INestApplication, registry: RegistryHttpHandler, pacer = new YoungGcPacer(), tls?: TlsFiles): Server {
+export function createFrontServer(
+  app: INestApplication,
+  registry: RegistryHttpHandler,
+  pacer = new YoungGcPacer(),
+  tls?: TlsFiles,
+  metrics?: Metrics,
+): Server {
   const nest = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
   // Uploads of many GiB take long: no overall request timeout, only one for the headers.
   // Body chunks are counted for the young-GC pacer (large uploads otherwise trigger full GCs).
   const options = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000, IncomingMessage: pacer.incomingMessageClass() };
   const route = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
+    if (url === '/metrics' && metrics) return void metrics.answer(res);
     if (url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')) {
+      // Labelled by route kind (manifest, blob, upload, …), parsed only when the answer is done.
+      metrics?.track(req, res, () => `v2:${parseRegistryPath(splitUrl(url).path)?.kind ?? 'unknown'}`);
       void registry.handle(req, res);
     } else {
+      metrics?.track(req, res, () => expressRoute(req));
       nest(req, res);
     }
   };
@@ -39,13 +51,15 @@ export interface ListenOptions {
   /** Defaults to one driven by node's exposed `gc`. */
   pacer?: YoungGcPacer;
   tls?: TlsFiles;
+  /** Serves `GET /metrics` and counts every request. */
+  metrics?: Metrics;
 }
 
 /** Initialises the Nest app, listens, and returns a function that closes both. */
 export async function listenFront(app: INestApplication, options: ListenOptions): Promise<{ server: Server; close: () => Promise<void> }> {
   options.beforeInit?.(app);
   await app.init();
-  const server = createFrontServer(app, app.get(RegistryHttpHandler), options.pacer, options.tls);
+  const server = createFrontServer(app, app.get(RegistryHttpHandler), options.pacer, options.tls, options.metrics);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host, resolve));
   return {
     server,

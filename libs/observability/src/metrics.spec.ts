@@ -1,0 +1,42 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Metrics } from './metrics';
+
+describe('Metrics', () => {
+  let server: Server;
+  let url: string;
+  const metrics = new Metrics('spec');
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/metrics') return void metrics.answer(res);
+      metrics.track(req, res, () => (req.url?.startsWith('/ok') ? 'ok-route' : 'other'));
+      req.resume();
+      req.on('end', () => {
+        const body = Buffer.alloc(req.url === '/ok' ? 1000 : 0);
+        res.writeHead(req.url === '/ok' ? 200 : 404, { 'content-length': body.length });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it('counts requests by route, method and status, times them and sums body bytes; serves the text format', async () => {
+    for (let i = 0; i < 3; i++) await (await fetch(`${url}/ok`)).arrayBuffer();
+    await (await fetch(`${url}/ok`, { method: 'POST', body: Buffer.alloc(500) })).arrayBuffer();
+    await (await fetch(`${url}/missing`)).arrayBuffer();
+    const res = await fetch(`${url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('wharf_http_requests_total{service="spec",route="ok-route",method="GET",status="200"} 3');
+    expect(text).toContain('wharf_http_requests_total{service="spec",route="ok-route",method="POST",status="200"} 1');
+    expect(text).toContain('wharf_http_requests_total{service="spec",route="other",method="GET",status="404"} 1');
+    expect(text).toContain('wharf_http_request_duration_seconds_count{service="spec",route="ok-route",method="GET"} 3');
+    const out = Number(/wharf_http_body_bytes_total\{service="spec",route="ok-route",direction="out"\} (\d+)/.exec(text)?.[1]);
+    expect(out).toBeGreaterThanOrEqual(4000); // four bodies of 1000 bytes, and their headers
+    expect(out).toBeLessThan(4000 + 4 * 400);
+    expect(text).toContain('wharf_http_body_bytes_total{service="spec",route="ok-route",direction="in"} 500');
+    expect(text).toMatch(/process_cpu_user_seconds_total \d/);
+  });
+});
