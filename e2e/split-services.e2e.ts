@@ -83,7 +83,7 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     const scrape = async (s: TestRegistry) => (await fetch(`${s.url}/metrics`)).text();
     const [registryText, orgText, authText] = await Promise.all([scrape(replicas[0] as TestRegistry), scrape(org), scrape(auth)]);
     expect(registryText).toMatch(/wharf_http_requests_total\{service="registry",route="v2:manifest",method="PUT",status="201"\} 1/);
-    expect(registryText).toMatch(/wharf_http_body_bytes_total\{service="registry",route="v2:upload-start",direction="in"\} \d+/);
+    expect(registryText).toMatch(/wharf_http_body_bytes_total\{service="registry",route="v2:upload-start",method="POST",direction="in"\} \d+/);
     expect(orgText).toMatch(/wharf_http_requests_total\{service="org",route="\/api\/v1\/organizations",method="POST",status="201"\} 1/);
     expect(orgText).toMatch(/wharf_http_requests_total\{service="org",route="\/api\/v1\/repositories\/:org\/:repo",method="DELETE",status="204"\} 1/);
     expect(authText).toMatch(/wharf_http_requests_total\{service="auth",route="\/api\/v1\/auth\/login",method="POST",status="200"\} 1/);

@@ -33,10 +33,12 @@ describe('Metrics', () => {
     expect(text).toContain('wharf_http_requests_total{service="spec",route="ok-route",method="POST",status="200"} 1');
     expect(text).toContain('wharf_http_requests_total{service="spec",route="other",method="GET",status="404"} 1');
     expect(text).toContain('wharf_http_request_duration_seconds_count{service="spec",route="ok-route",method="GET"} 3');
-    const out = Number(/wharf_http_body_bytes_total\{service="spec",route="ok-route",direction="out"\} (\d+)/.exec(text)?.[1]);
-    expect(out).toBeGreaterThanOrEqual(4000); // four bodies of 1000 bytes, and their headers
-    expect(out).toBeLessThan(4000 + 4 * 400);
-    expect(text).toContain('wharf_http_body_bytes_total{service="spec",route="ok-route",direction="in"} 500');
+    expect(text).toContain('wharf_http_request_duration_seconds_bucket{service="spec",route="ok-route",method="GET",le="+Inf"} 3');
+    expect(text).toMatch(/wharf_http_request_duration_seconds_bucket\{service="spec",route="ok-route",method="GET",le="120"\} 3/);
+    const out = Number(/wharf_http_body_bytes_total\{service="spec",route="ok-route",method="GET",direction="out"\} (\d+)/.exec(text)?.[1]);
+    expect(out).toBeGreaterThanOrEqual(3000); // three bodies of 1000 bytes, and their headers
+    expect(out).toBeLessThan(3000 + 3 * 400);
+    expect(text).toContain('wharf_http_body_bytes_total{service="spec",route="ok-route",method="POST",direction="in"} 500');
     expect(text).toMatch(/process_cpu_user_seconds_total \d/);
   });
 });

@@ -1,39 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
+
+interface RouteStats {
+  labels: string;
+  count: Map<string, number>; // by status
+  buckets: number[];
+  sum: number;
+  total: number;
+  bytesIn: number;
+  bytesOut: number;
+}
 
 /**
- * One Prometheus registry per process (`GET /metrics`): Node's process metrics, and for every HTTP
- * request a count and a latency histogram by service, route, method and status, plus the bytes
- * in and out. Routes are labels of bounded cardinality: the `/v2` route kind (manifest,
- * blob, upload, …) or the matched API route pattern (`/api/v1/repositories/:org/:repo`), never a path.
+ * One Prometheus endpoint per process (`GET /metrics`): Node's process metrics (prom-client), and
+ * for every HTTP request a count by service, route, method and status, a latency histogram and
+ * the bytes in and out. Routes are labels of bounded cardinality: the `/v2` route kind (manifest,
+ * blob, upload, …) or the matched API route pattern, never a path.
+ *
+ * The request metrics are kept in plain maps and written in the text format at scrape time:
+ * prom-client's labelled counters and histograms cost ~30 µs a request (measured with the bench's
+ * `04` script: manifest GET at c16 fell from ~19,700 to 13,000 req/s), these a map lookup.
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'service' | 'route' | 'method' | 'status'>;
-  private readonly duration: Histogram<'service' | 'route' | 'method'>;
-  private readonly bytes: Counter<'service' | 'route' | 'direction'>;
+  private readonly routes = new Map<string, RouteStats>();
 
   constructor(private readonly service: string) {
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
-      name: 'wharf_http_requests_total',
-      help: 'HTTP requests answered, by service, route, method and status',
-      labelNames: ['service', 'route', 'method', 'status'],
-      registers: [this.registry],
-    });
-    this.duration = new Histogram({
-      name: 'wharf_http_request_duration_seconds',
-      help: 'Time from the request to the last byte of the answer',
-      labelNames: ['service', 'route', 'method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
-      registers: [this.registry],
-    });
-    this.bytes = new Counter({
-      name: 'wharf_http_body_bytes_total',
-      help: 'Request body bytes (in, as declared) and response bytes written (out, headers included), by service and route',
-      labelNames: ['service', 'route', 'direction'],
-      registers: [this.registry],
-    });
   }
 
   /** Counts the request when its answer is finished (or the client left); `route` is read then. */
@@ -45,20 +40,52 @@ export class Metrics {
     const writtenBefore = socket?.bytesWritten ?? 0;
     const done = () => {
       res.off('finish', done).off('close', done);
-      const labels = { service: this.service, route: route(), method: req.method ?? 'GET' };
-      this.requests.inc({ ...labels, status: String(res.statusCode) });
-      this.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-      const bytesIn = Number(req.headers['content-length'] ?? 0);
-      const bytesOut = (socket?.bytesWritten ?? 0) - writtenBefore;
-      if (bytesIn > 0) this.bytes.inc({ service: this.service, route: labels.route, direction: 'in' }, bytesIn);
-      if (bytesOut > 0) this.bytes.inc({ service: this.service, route: labels.route, direction: 'out' }, bytesOut);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const r = route();
+      const method = req.method ?? 'GET';
+      const key = `${r}\u0000${method}`;
+      let stats = this.routes.get(key);
+      if (!stats) {
+        stats = { labels: `service="${this.service}",route="${escape(r)}",method="${escape(method)}"`, count: new Map(), buckets: BUCKETS.map(() => 0), sum: 0, total: 0, bytesIn: 0, bytesOut: 0 };
+        this.routes.set(key, stats);
+      }
+      const status = String(res.statusCode);
+      stats.count.set(status, (stats.count.get(status) ?? 0) + 1);
+      for (let i = 0; i < BUCKETS.length; i++) if (seconds <= (BUCKETS[i] as number)) stats.buckets[i]!++;
+      stats.sum += seconds;
+      stats.total++;
+      stats.bytesIn += Number(req.headers['content-length'] ?? 0) || 0;
+      stats.bytesOut += (socket?.bytesWritten ?? 0) - writtenBefore;
     };
     res.once('finish', done).once('close', done);
   }
 
+  /** The whole exposition: process metrics and the request metrics. */
+  async text(): Promise<string> {
+    const lines = [
+      '# HELP wharf_http_requests_total HTTP requests answered, by service, route, method and status',
+      '# TYPE wharf_http_requests_total counter',
+    ];
+    for (const s of this.routes.values()) for (const [status, n] of s.count) lines.push(`wharf_http_requests_total{${s.labels},status="${status}"} ${n}`);
+    lines.push('# HELP wharf_http_request_duration_seconds Time from the request to the last byte of the answer', '# TYPE wharf_http_request_duration_seconds histogram');
+    for (const s of this.routes.values()) {
+      BUCKETS.forEach((le, i) => lines.push(`wharf_http_request_duration_seconds_bucket{${s.labels},le="${le}"} ${s.buckets[i]}`));
+      lines.push(`wharf_http_request_duration_seconds_bucket{${s.labels},le="+Inf"} ${s.total}`);
+      lines.push(`wharf_http_request_duration_seconds_sum{${s.labels}} ${s.sum}`, `wharf_http_request_duration_seconds_count{${s.labels}} ${s.total}`);
+    }
+    lines.push(
+      '# HELP wharf_http_body_bytes_total Request body bytes (in, as declared) and response bytes written (out, headers included)',
+      '# TYPE wharf_http_body_bytes_total counter',
+    );
+    for (const s of this.routes.values()) {
+      lines.push(`wharf_http_body_bytes_total{${s.labels},direction="in"} ${s.bytesIn}`, `wharf_http_body_bytes_total{${s.labels},direction="out"} ${s.bytesOut}`);
+    }
+    return `${await this.registry.metrics()}\n${lines.join('\n')}\n`;
+  }
+
   /** Answers `GET /metrics` in the Prometheus text format. */
   async answer(res: ServerResponse): Promise<void> {
-    const text = await this.registry.metrics();
+    const text = await this.text();
     res.writeHead(200, { 'content-type': this.registry.contentType, 'cache-control': 'no-store' });
     res.end(text);
   }
@@ -75,6 +102,8 @@ export class Metrics {
     };
   }
 }
+
+const escape = (v: string) => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
 /** The route pattern Express matched (`/api/v1/organizations/:org`), or `unmatched`. */
 export function expressRoute(req: IncomingMessage): string {
