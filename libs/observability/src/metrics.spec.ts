@@ -9,7 +9,10 @@ describe('Metrics', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       if (req.url === '/metrics') return void metrics.answer(res);
-      metrics.track(req, res, () => (req.url?.startsWith('/ok') ? 'ok-route' : 'other'));
+      metrics.track(req, res, () => {
+        if (req.url === '/unlabellable') throw new Error('a route that cannot be parsed');
+        return req.url?.startsWith('/ok') ? 'ok-route' : 'other';
+      });
       req.resume();
       req.on('end', () => {
         const body = Buffer.alloc(req.url === '/ok' ? 1000 : 0);
@@ -26,6 +29,7 @@ describe('Metrics', () => {
     for (let i = 0; i < 3; i++) await (await fetch(`${url}/ok`)).arrayBuffer();
     await (await fetch(`${url}/ok`, { method: 'POST', body: Buffer.alloc(500) })).arrayBuffer();
     await (await fetch(`${url}/missing`)).arrayBuffer();
+    await (await fetch(`${url}/unlabellable`)).arrayBuffer();
     const res = await fetch(`${url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
@@ -40,5 +44,7 @@ describe('Metrics', () => {
     expect(out).toBeLessThan(3000 + 3 * 400);
     expect(text).toContain('wharf_http_body_bytes_total{service="spec",route="ok-route",method="POST",direction="in"} 500');
     expect(text).toMatch(/process_cpu_user_seconds_total \d/);
+    // A labeller that throws counts the request as `invalid` (it must never throw from a listener).
+    expect(text).toContain('wharf_http_requests_total{service="spec",route="invalid",method="GET",status="404"} 1');
   });
 });

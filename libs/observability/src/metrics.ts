@@ -43,7 +43,7 @@ export class Metrics {
     // 'close' comes once per answer, finished or cut off: one listener, not two.
     res.once('close', () => {
       const seconds = (performance.now() - started) / 1000;
-      const r = route();
+      const r = safeRoute(route);
       const method = req.method ?? 'GET';
       const key = `${r}\u0000${method}`;
       let stats = this.routes.get(key);
@@ -101,6 +101,15 @@ export class Metrics {
       this.track(req, res, () => expressRoute(req));
       next();
     };
+  }
+}
+
+/** The label, or `invalid` when the request cannot be labelled (a /v2 name that breaks the rules): never a throw from a listener. */
+function safeRoute(route: () => string): string {
+  try {
+    return route();
+  } catch {
+    return 'invalid';
   }
 }
 
