@@ -98,4 +98,15 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-security-policy')).toContain("script-src 'self'");
   });
+
+  it('every answer carries a request id: the one the client sent when it is sane, else a new one', async () => {
+    for (const path of ['/v2/', '/token?service=wharf-registry', '/api/v1/no-such-thing', '/healthz']) {
+      const made = await fetch(`${srv.url}${path}`);
+      expect([path, made.headers.get('x-request-id')]).toEqual([path, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+      const kept = await fetch(`${srv.url}${path}`, { headers: { 'x-request-id': 'trace-abc.123' } });
+      expect([path, kept.headers.get('x-request-id')]).toEqual([path, 'trace-abc.123']);
+      const replaced = await fetch(`${srv.url}${path}`, { headers: { 'x-request-id': 'no spaces <or> markup' } });
+      expect([path, replaced.headers.get('x-request-id')]).toEqual([path, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    }
+  });
 });

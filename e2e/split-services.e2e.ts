@@ -88,6 +88,7 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     expect(orgText).toMatch(/wharf_http_requests_total\{service="org",route="\/api\/v1\/repositories\/:org\/:repo",method="DELETE",status="204"\} 1/);
     expect(authText).toMatch(/wharf_http_requests_total\{service="auth",route="\/api\/v1\/auth\/login",method="POST",status="200"\} 1/);
     for (const text of [registryText, orgText, authText]) expect(text).toMatch(/process_resident_memory_bytes \d+/);
+    for (const s of [auth, org]) expect((await fetch(`${s.url}/readyz`, { headers: { 'x-request-id': 'split-1' } })).headers.get('x-request-id')).toBe('split-1');
   });
 
   it('the org service says which settings are missing', async () => {

@@ -5,7 +5,7 @@ import { AuthModule } from '@wharf/auth-http';
 import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig, WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
-import { Metrics } from '@wharf/observability';
+import { Metrics, requestIdMiddleware } from '@wharf/observability';
 import { tlsFiles } from '@wharf/registry-http';
 
 @Module({})
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       { logger: ['error', 'warn'], httpsOptions: tlsFiles(config) },
     );
     app.enableShutdownHooks();
-    app.use(new Metrics('auth').middleware());
+    app.use(new Metrics('auth').middleware(), requestIdMiddleware());
     await app.listen(config.port, config.host);
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: `auth listening on ${config.host}:${config.port}` })}\n`);
   } catch (err) {

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AuthModule } from '@wharf/auth-http';
 import { ConfigError, loadConfig, WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
-import { Metrics } from '@wharf/observability';
+import { Metrics, requestIdMiddleware } from '@wharf/observability';
 import { mountOpenApi, OrgModule } from '@wharf/org-http';
 import { tlsFiles } from '@wharf/registry-http';
 import { guardProcess } from '@wharf/util';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       { logger: ['error', 'warn'], httpsOptions: tlsFiles(config) },
     );
     app.enableShutdownHooks();
-    app.use(new Metrics('org').middleware());
+    app.use(new Metrics('org').middleware(), requestIdMiddleware());
     mountOpenApi(app);
     await app.listen(config.port, config.host);
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: `org listening on ${config.host}:${config.port}` })}\n`);

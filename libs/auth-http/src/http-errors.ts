@@ -63,7 +63,12 @@ export class ApiErrorFilter implements ExceptionFilter {
       body = { code: e.code, message: e.message };
       if (e.headers) res.set(e.headers);
     } else {
-      process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'api request failed', error: String((err as Error)?.stack ?? err) })}\n`);
+      const req = host.switchToHttp().getRequest<{ headers: Record<string, unknown>; method?: string; originalUrl?: string }>();
+      const requestId = req.headers['x-request-id'];
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api request failed', requestId, method: req.method, url: req.originalUrl, error: String((err as Error)?.stack ?? err) })}\n`,
+      );
+      if (typeof requestId === 'string') body = { code: 'INTERNAL_ERROR', message: `internal server error (request id ${requestId})` };
     }
     res.status(status).json({ error: body });
   }

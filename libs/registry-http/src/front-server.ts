@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { INestApplication } from '@nestjs/common';
-import { expressRoute, Metrics } from '@wharf/observability';
+import { assignRequestId, expressRoute, Metrics } from '@wharf/observability';
 import { parseRegistryPath, splitUrl } from '@wharf/registry-routes';
 import { RegistryHttpHandler } from './registry-http.handler';
 import { YoungGcPacer } from './young-gc-pacer';
@@ -31,6 +31,7 @@ export function createFrontServer(
   const route = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (url === '/metrics' && metrics) return void metrics.answer(res);
+    assignRequestId(req, res);
     if (url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')) {
       // Labelled by route kind (manifest, blob, upload, …), parsed only when the answer is done.
       metrics?.track(req, res, () => `v2:${parseRegistryPath(splitUrl(url).path)?.kind ?? 'unknown'}`);
