@@ -73,11 +73,15 @@ async function timed<T>(what: () => Promise<T>): Promise<{ value: T; ms: number 
     const n = names('redisdown');
     await srv.accounts.createAccountWithOwner(n.account, n.user, 'owner-password-1');
     const scope = [`repository:${n.org}/app:pull,push`];
+    const pushHeaders = async (repo: string) => ({ authorization: `Bearer ${await token(srv, [`repository:${repo}:pull,push`], basic(n.user, 'owner-password-1'))}` });
     const bearer = await token(srv, scope, basic(n.user, 'owner-password-1'));
     const c = new OciTestClient(srv.url);
     const headers = { authorization: `Bearer ${bearer}` };
     const blob = Buffer.from(`blob-${n.org}`);
     expect((await c.request(`/v2/${n.org}/app/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob, headers })).status).toBe(201);
+    const apiBearer = await apiLogin(srv, n.user, 'owner-password-1');
+    const gone = await c.request(`/v2/${n.org}/gone/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob, headers: await pushHeaders(`${n.org}/gone`) });
+    expect(gone.status).toBe(201);
 
     for (const fault of ['SIGSTOP', 'SIGKILL'] as const) {
       redis.kill(fault);
@@ -94,6 +98,10 @@ async function timed<T>(what: () => Promise<T>): Promise<{ value: T; ms: number 
         expect(((await ready.json()) as { failed: Record<string, string> }).failed).toHaveProperty('redis');
         const pulled = await c.request(`/v2/${n.org}/app/blobs/${sha256(blob)}`, { headers });
         expect(Buffer.from(await pulled.arrayBuffer()).equals(blob)).toBe(true);
+        if (fault === 'SIGKILL') {
+          // Deleting through the API needs no Redis: the other replicas are told when they can be.
+          expect((await api(srv, `/repositories/${n.org}/gone`, apiBearer, { method: 'DELETE' })).status).toBe(204);
+        }
       } finally {
         if (fault === 'SIGSTOP') redis.kill('SIGCONT');
         else await startRedis();

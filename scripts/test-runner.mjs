@@ -11,7 +11,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 if (built.status !== 0) process.exit(1);
 // Compiled CommonJS: its exports are the default export of an ESM import.
-const { aptInstall, freePort, hasCommand } = (await import(join(root, 'dist/apps/server/src/local-process.js'))).default;
+const { aptInstall, freePort, hasCommand, waitForPort } = (await import(join(root, 'dist/apps/server/src/local-process.js'))).default;
 const { startEmbeddedPostgres } = (await import(join(root, 'dist/apps/server/src/embedded-postgres.js'))).default;
 
 const work = mkdtempSync('/tmp/wharf-test-');
@@ -68,12 +67,6 @@ function waitFor(check, what, timeoutMs = 30_000) {
   });
 }
 
-const portOpen = (port) =>
-  new Promise((resolve) => {
-    const c = createConnection({ host: '127.0.0.1', port });
-    c.once('connect', () => (c.destroy(), resolve(true)));
-    c.once('error', () => (c.destroy(), resolve(false)));
-  });
 
 function daemon(name, cmd, args, extra = {}) {
   const out = join(work, `${name}.log`);
@@ -111,7 +104,7 @@ async function startRedis() {
   if (!hasCommand('redis-server')) return;
   const port = await freePort();
   daemon('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-  await waitFor(() => portOpen(port), 'redis-server');
+  await waitForPort(port, 30_000);
   env.WHARF_TEST_REDIS_URL = `redis://127.0.0.1:${port}`;
   log(`redis on ${port}`);
 }
@@ -120,13 +113,13 @@ async function startRedis() {
 async function startS3() {
   const port = await freePort();
   daemon('s3rver', process.execPath, [join(root, 'scripts/s3-test-server.mjs'), String(port), join(work, 's3')]);
-  await waitFor(() => portOpen(port), 's3rver');
+  await waitForPort(port, 30_000);
   env.WHARF_TEST_S3_ENDPOINT = `http://127.0.0.1:${port}`;
   log(`s3rver (S3) on ${port}`);
   if (spawnSync('python3', ['-c', 'import moto.server']).status !== 0) return log('moto not present: the S3 driver suite runs on s3rver only');
   const motoPort = await freePort();
   daemon('moto', 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)]);
-  await waitFor(() => portOpen(motoPort), 'moto');
+  await waitForPort(motoPort, 30_000);
   env.WHARF_TEST_S3_MOTO_ENDPOINT = `http://127.0.0.1:${motoPort}`;
   log(`moto (S3) on ${motoPort}`);
 }

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { loginRatePrefix } from '@wharf/auth-core';
 import { RedisLoginRateLimiter } from '@wharf/auth-http';
 import { loadConfig } from '@wharf/config';
-import { PgAccountStore, PgAuditLog, PgIdentityStore } from '@wharf/database';
+import { createRedisClient, PgAccountStore, PgAuditLog, PgIdentityStore } from '@wharf/database';
 import { hashPassword } from '@wharf/identity';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startLocalRedis } from './embedded-redis';
@@ -47,7 +46,8 @@ async function main(args: string[]): Promise<number> {
     redisUrl ??= (started[started.length - 1] as RunningService).url;
   }
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  const redis = new Redis(redisUrl as string, { maxRetriesPerRequest: 1 });
+  const { redis, ready } = createRedisClient(redisUrl as string, config.redisTimeoutMs);
+  await ready;
   try {
     const user = await new PgIdentityStore(pool).findUserByUsername(username);
     if (!user) {

@@ -38,6 +38,7 @@ function isBodyParserError(err: unknown): err is { status: number; message: stri
 export class ApiErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    const stored = storeErrorAsOci(err);
     let status = 500;
     let body: { code: string; message: string; field?: string } = { code: 'INTERNAL_ERROR', message: 'internal server error' };
     if (err instanceof ApiError) {
@@ -57,8 +58,8 @@ export class ApiErrorFilter implements ExceptionFilter {
       // Express's body parser (bad JSON, a body over the limit) throws before any Nest handler.
       status = err.status;
       body = status === 413 ? { code: 'PAYLOAD_TOO_LARGE', message: 'request body is over the limit' } : { code: 'INVALID_ARGUMENT', message: err.message, field: 'body' };
-    } else if (storeErrorAsOci(err)) {
-      const e = storeErrorAsOci(err) as OciError;
+    } else if (stored) {
+      const e = stored;
       status = e.status;
       body = { code: e.code, message: e.message };
       if (e.headers) res.set(e.headers);

@@ -29,7 +29,7 @@ const NOTIFIER = Symbol('ORG_REGISTRY_NOTIFIER');
 
 @Module({})
 export class OrgModule {
-  static forRoot(config: Pick<WharfConfig, 'orgQuota' | 'publicUrl' | 'redisUrl'>): DynamicModule {
+  static forRoot(config: Pick<WharfConfig, 'orgQuota' | 'publicUrl' | 'redisUrl' | 'redisTimeoutMs'>): DynamicModule {
     return {
       module: OrgModule,
       controllers: [OrganizationsController, RepositoriesController, AuditController, AccountsController],
@@ -39,7 +39,7 @@ export class OrgModule {
           // otherwise publish to the registry replicas over Redis.
           provide: NOTIFIER,
           useFactory: (registry?: RegistryNotifier): RegistryNotifier =>
-            registry ?? (config.redisUrl ? new RedisRegistryNotifier(config.redisUrl, null) : { removed: async () => undefined }),
+            registry ?? (config.redisUrl ? new RedisRegistryNotifier(config.redisUrl, null, config.redisTimeoutMs) : { removed: async () => undefined }),
           inject: [{ token: REGISTRY_NOTIFIER, optional: true }],
         },
         { provide: ORG_STORE, useFactory: (pool: Pool) => new PgOrgStore(pool), inject: [PG_POOL] },

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '@wharf/database';
 import type { RegistryNotifier } from '@wharf/org-core';
 import type { CachingRegistryStore } from '@wharf/registry-core';
 
@@ -16,26 +17,30 @@ export class RedisRegistryNotifier implements RegistryNotifier {
   private subscriber: Redis | null = null;
 
   constructor(
-    redisUrl: string,
+    private readonly redisUrl: string,
     private readonly local: CachingRegistryStore | null,
+    private readonly timeoutMs: number,
   ) {
-    this.publisher = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-    this.publisher.on('error', () => undefined); // a down Redis is reported by /readyz, not per event
+    this.publisher = createRedisClient(redisUrl, timeoutMs).redis;
   }
 
   /** Listens for other replicas' removals (registry side). */
   async listen(): Promise<void> {
     if (!this.local || this.subscriber) return;
     const local = this.local;
-    this.subscriber = this.publisher.duplicate();
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (_channel: string, name: string) => local.forget(name));
-    await this.subscriber.subscribe(CHANNEL);
+    const { redis, ready } = createRedisClient(this.redisUrl, this.timeoutMs);
+    this.subscriber = redis;
+    redis.on('message', (_channel: string, name: string) => local.forget(name));
+    // Subscribe on every (re)connection: a Redis that was down at start or restarted later is
+    // listened to once it answers (with no offline queue, a subscribe before that would be lost).
+    redis.on('ready', () => void redis.subscribe(CHANNEL).catch(() => undefined));
+    await ready;
   }
 
+  /** Never fails the delete that called it: with Redis down, other replicas drop the name at their TTL. */
   async removed(name: string): Promise<void> {
     this.local?.forget(name);
-    await this.publisher.publish(CHANNEL, name);
+    await this.publisher.publish(CHANNEL, name).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -88,7 +88,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
           provide: REGISTRY_NOTIFIER,
           useFactory: (store: RegistryStore): RegistryNotifier => {
             const local = store instanceof CachingRegistryStore ? store : null;
-            if (config.redisUrl) return new RedisRegistryNotifier(config.redisUrl, local);
+            if (config.redisUrl) return new RedisRegistryNotifier(config.redisUrl, local, config.redisTimeoutMs);
             return { removed: async (name) => local?.forget(name) };
           },
           inject: [REGISTRY_STORE],
