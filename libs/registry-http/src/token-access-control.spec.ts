@@ -56,4 +56,24 @@ describe('JwksKeyCache', () => {
       await jwks.stop();
     }
   });
+
+  it('makes one refresh however the waiting requests fall on the clock (a slow, loaded machine)', async () => {
+    const jwks = jwksServer(['k1']);
+    const cache = new JwksKeyCache(await jwks.start(), 200);
+    const realNow = Date.now.bind(Date);
+    let skew = 0;
+    try {
+      await cache.get('k1');
+      // Each request reads the clock 3 ms after the one before (as on a busy CI machine), so their
+      // waits end at different moments, some after the first refresh has come back.
+      const now = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + (skew += 3));
+      const unknown = await Promise.all(Array.from({ length: 50 }, (_, i) => cache.get(`forged-${i}`)));
+      now.mockRestore();
+      expect(unknown.every((k) => k === null)).toBe(true);
+      expect(jwks.fetches()).toBe(2);
+    } finally {
+      jest.restoreAllMocks();
+      await jwks.stop();
+    }
+  });
 });

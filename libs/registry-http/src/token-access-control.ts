@@ -30,13 +30,14 @@ interface RegistryClaims extends jwt.JwtPayload {
 /**
  * Verification keys from the auth service's JWKS, cached in memory: a token verification never
  * calls out, except when a token names a `kid` not seen yet (key rotation). Such refreshes are
- * coalesced and spaced at least `minRefreshMs` apart: a request with a new kid waits for the
- * next allowed refresh, so made-up kids cannot turn into a flood of JWKS fetches.
+ * coalesced and spaced at least `minRefreshMs` apart: every request with an unknown kid joins the one
+ * pending refresh (scheduled for the next allowed moment), so made-up kids cannot turn into a flood
+ * of JWKS fetches however the waiters' timers happen to fall.
  */
 export class JwksKeyCache {
   private keys = new Map<string, KeyObject>();
   private lastFetch = 0;
-  private inflight: Promise<void> | null = null;
+  private pending: Promise<void> | null = null;
 
   constructor(
     private readonly url: string,
@@ -48,16 +49,17 @@ export class JwksKeyCache {
   async get(kid: string): Promise<KeyObject | null> {
     const known = this.keys.get(kid);
     if (known) return known;
-    const wait = this.lastFetch + this.minRefreshMs - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (!this.keys.has(kid)) await this.refresh();
+    await this.refreshSoon();
     return this.keys.get(kid) ?? null;
   }
 
-  private refresh(): Promise<void> {
-    if (this.inflight) return this.inflight;
-    this.inflight = (async () => {
+  /** The one pending refresh: started now when allowed, else at lastFetch + minRefreshMs. */
+  private refreshSoon(): Promise<void> {
+    if (this.pending) return this.pending;
+    const wait = this.lastFetch + this.minRefreshMs - Date.now();
+    this.pending = (async () => {
       try {
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const body = (await this.download()) as { keys?: (Record<string, unknown> & { kid?: string })[] };
         const next = new Map<string, KeyObject>();
         for (const jwk of body.keys ?? []) {
@@ -66,10 +68,10 @@ export class JwksKeyCache {
         this.keys = next;
       } finally {
         this.lastFetch = Date.now();
-        this.inflight = null;
+        this.pending = null;
       }
     })();
-    return this.inflight;
+    return this.pending;
   }
 
   private async download(): Promise<unknown> {
