@@ -56,12 +56,12 @@ export async function startTestRegistry(databaseUrl: string, env: Record<string,
 /**
  * The real `registry` service as a child process (`apps/registry/src/main.ts`), for tests of
  * statelessness and restarts and for real clients. `dataDir` lets several processes share storage.
- * `app` picks another service (`server`: single-machine mode, every route on one address; `auth`, `org`); those need REDIS_URL,
+ * `app` picks another service (`server`: single-machine mode, every route on one address; `auth`, `org`, the workers); those need REDIS_URL,
  * WHARF_SECRET_KEY and WHARF_ADMIN_PASSWORD in `env`).
  */
 export async function startRegistryProcess(
   databaseUrl: string,
-  options: { dataDir?: string; port?: number; env?: Record<string, string>; app?: 'registry' | 'server' | 'auth' | 'org' } = {},
+  options: { dataDir?: string; port?: number; env?: Record<string, string>; app?: 'registry' | 'server' | 'auth' | 'org' | 'builder' | 'gc' | 'events' } = {},
 ): Promise<TestRegistry> {
   const dataDir = options.dataDir ?? mkdtempSync(join(workdir(), 'registry-'));
   const port = options.port ?? (await freePort());

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
-import { Metrics } from '@wharf/observability';
+import { createLogger, Metrics } from '@wharf/observability';
 import { listenFront, tlsFiles } from '@wharf/registry-http';
 import { RegistryAppModule } from './registry-app.module';
 
@@ -12,12 +12,14 @@ async function main(): Promise<void> {
     const config = loadConfig();
     if (!config.databaseUrl) throw new ConfigError(['DATABASE_URL is required for the registry service']);
     if (config.tls === 'self-signed') throw new ConfigError(['WHARF_TLS=self-signed is for single-machine mode; give the service WHARF_TLS_CERT and WHARF_TLS_KEY']);
-    const app = await NestFactory.create(RegistryAppModule.forRoot({ ...config, databaseUrl: config.databaseUrl }), {
+    const logger = createLogger('registry', config.logLevel);
+    if (!config.redisUrl) logger.warn('REDIS_URL is not set: registry events wait in the outbox, caches are per replica');
+    const app = await NestFactory.create(RegistryAppModule.forRoot({ ...config, databaseUrl: config.databaseUrl }, logger), {
       logger: ['error', 'warn'],
     });
     const front = await listenFront(app, { host: config.host, port: config.port, tls: tlsFiles(config), metrics: new Metrics('registry') });
-    process.stdout.write(`${JSON.stringify({ level: 'info', msg: `registry listening on ${config.host}:${config.port}` })}\n`);
-    const shutdown = () => void front.close().then(() => process.exit(0));
+    logger.info(`registry listening on ${config.host}:${config.port}`);
+    const shutdown = () => void front.close(config.shutdownTimeoutMs).then(() => process.exit(0));
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   } catch (err) {

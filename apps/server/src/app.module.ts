@@ -3,6 +3,8 @@ import { AuthModule, AuthModuleOptions } from '@wharf/auth-http';
 import type { WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
 import { OrgModule } from '@wharf/org-http';
+import type { Logger } from '@wharf/observability';
+import { QueuesModule } from '@wharf/queues';
 import { RegistryModule } from '@wharf/registry-http';
 
 export type ServerConfig = WharfConfig & { databaseUrl: string; redisUrl: string; secretKey: string };
@@ -10,10 +12,16 @@ export type ServerConfig = WharfConfig & { databaseUrl: string; redisUrl: string
 /** Composes every service's Nest module into one process for single-machine mode. */
 @Module({})
 export class AppModule {
-  static forRoot(config: ServerConfig, auth: Omit<AuthModuleOptions, 'config'> = {}): DynamicModule {
+  static forRoot(config: ServerConfig, logger: Logger, auth: Omit<AuthModuleOptions, 'config'> = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config.databaseUrl, config), AuthModule.forRoot({ config, ...auth }), OrgModule.forRoot(config), RegistryModule.forRoot(config)],
+      imports: [
+        DatabaseModule.forRoot(config.databaseUrl, config),
+        QueuesModule.forRoot({ redisUrl: config.redisUrl, redisTimeoutMs: config.redisTimeoutMs, logger, relayOutbox: true }),
+        AuthModule.forRoot({ config, ...auth }),
+        OrgModule.forRoot(config),
+        RegistryModule.forRoot(config),
+      ],
       controllers: [HealthController],
     };
   }

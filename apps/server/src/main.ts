@@ -5,7 +5,9 @@ import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
 import { migrate } from '@wharf/database';
 import { mountOpenApi } from '@wharf/org-http';
-import { Metrics } from '@wharf/observability';
+import { eventsWorker } from '@wharf/events-worker';
+import { createLogger, Metrics } from '@wharf/observability';
+import { builderWorker, gcWorker, QueueWorkers } from '@wharf/queues';
 import { listenFront, TlsFiles, tlsFiles } from '@wharf/registry-http';
 import { AppModule } from './app.module';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -51,9 +53,11 @@ async function main(): Promise<void> {
       if (made.created) process.stdout.write(`${trustInstructions(made.caFile, new URL(config.publicUrl).host)}\n`);
       else log(`HTTPS with the CA in ${made.caFile} (trust it on clients: README, "TLS")`);
     }
+    const logger = createLogger('server', config.logLevel);
     const app = await NestFactory.create(
       AppModule.forRoot(
         { ...config, jwksCaFile, databaseUrl, redisUrl, secretKey },
+        logger,
         {
           onAdminPassword: (user, password) =>
             log(`created the system administrator "${user}" with the generated password: ${password} (shown once; set WHARF_ADMIN_PASSWORD to choose it)`),
@@ -61,7 +65,11 @@ async function main(): Promise<void> {
       ),
       { logger: ['error', 'warn'] },
     );
-    const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls, metrics: new Metrics('server') });
+    const metrics = new Metrics('server');
+    const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls, metrics });
+    // The worker services run here too: their queues live in the same Redis.
+    const workers = new QueueWorkers(redisUrl, logger, metrics);
+    for (const worker of [eventsWorker, gcWorker, builderWorker]) worker.consume(workers, logger, config);
     log(`Wharf is serving on ${config.publicUrl} (storage: ${config.storage}, data: ${config.dataDir})`);
 
     let stopping = false;
@@ -69,7 +77,9 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       log('stopping');
-      await front.close();
+      // Jobs first (they need the database), while the front still answers; then the requests in flight.
+      await workers.close(config.shutdownTimeoutMs);
+      await front.close(config.shutdownTimeoutMs);
       await stopInfra();
       process.exit(0);
     };

@@ -67,6 +67,8 @@ export interface WharfConfig {
   tls: 'off' | 'files' | 'self-signed';
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** Longest a stopping service waits for in-flight requests and jobs before it exits (SIGTERM). */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     dbStatementTimeoutMs: r.int('WHARF_DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     dbConnectTimeoutMs: r.int('WHARF_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     redisTimeoutMs: r.int('WHARF_REDIS_TIMEOUT_MS', 2_000, 50, 600_000),
+    shutdownTimeoutMs: r.int('WHARF_SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
     tls: 'off',
     tlsCert: undefined,
     tlsKey: undefined,

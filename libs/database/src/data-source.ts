@@ -4,9 +4,16 @@ import { RegistrySchema1764230400000 } from './migrations/1764230400000-registry
 import { IdentitySchema1764316800000 } from './migrations/1764316800000-identity-schema';
 import { RepositoryAttributes1764403200000 } from './migrations/1764403200000-repository-attributes';
 import { CredentialGeneration1764489600000 } from './migrations/1764489600000-credential-generation';
+import { RegistryOutbox1764576000000 } from './migrations/1764576000000-registry-outbox';
 
 /** Every migration, in order. Migrations are reviewed SQL; `synchronize` is never used. */
-export const MIGRATIONS = [RegistrySchema1764230400000, IdentitySchema1764316800000, RepositoryAttributes1764403200000, CredentialGeneration1764489600000];
+export const MIGRATIONS = [
+  RegistrySchema1764230400000,
+  IdentitySchema1764316800000,
+  RepositoryAttributes1764403200000,
+  CredentialGeneration1764489600000,
+  RegistryOutbox1764576000000,
+];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

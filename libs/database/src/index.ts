@@ -8,3 +8,4 @@ export * from './pg-repo.store';
 export * from './db-errors';
 export * from './readiness';
 export * from './redis-client';
+export * from './transaction';

@@ -1,3 +1,4 @@
+import { withTransaction } from './transaction';
 import { Pool } from 'pg';
 import type { LevelValue, Principal, RepositoryFacts, Visibility } from '@wharf/identity';
 import type { AccessKeyRecord, AuditEvent, AuditLog, IdentityStore, OrgCreation, RobotRecord, SigningKeyRecord, UserRecord } from '@wharf/auth-core';
@@ -75,32 +76,23 @@ export class PgIdentityStore implements IdentityStore {
   }
 
   async createAdminIfNone(input: { accountId: string; userId: string; username: string; passwordHash: string }): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (tx) => {
       // Several replicas may start at once: one creates the administrator, the others see it.
-      await client.query('SELECT pg_advisory_xact_lock(727002)');
-      const admins = await client.query('SELECT 1 FROM users WHERE is_admin LIMIT 1');
+      await tx.query('SELECT pg_advisory_xact_lock(727002)');
+      const admins = await tx.query('SELECT 1 FROM users WHERE is_admin LIMIT 1');
       if (admins.rowCount) {
-        await client.query('ROLLBACK');
         return false;
       }
-      await client.query(`INSERT INTO accounts (id, name) VALUES ($1, 'system') ON CONFLICT (name) DO NOTHING`, [input.accountId]);
-      const account = await client.query(`SELECT id FROM accounts WHERE name = 'system'`);
-      await client.query(`INSERT INTO users (id, account_id, username, password_hash, role, is_admin) VALUES ($1, $2, $3, $4, 'owner', true)`, [
+      await tx.query(`INSERT INTO accounts (id, name) VALUES ($1, 'system') ON CONFLICT (name) DO NOTHING`, [input.accountId]);
+      const account = await tx.query(`SELECT id FROM accounts WHERE name = 'system'`);
+      await tx.query(`INSERT INTO users (id, account_id, username, password_hash, role, is_admin) VALUES ($1, $2, $3, $4, 'owner', true)`, [
         input.userId,
         account.rows[0].id,
         input.username,
         input.passwordHash,
       ]);
-      await client.query('COMMIT');
       return true;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async addTemporaryToken(tokenHash: string, userId: string, expiresAt: Date): Promise<void> {
@@ -193,29 +185,20 @@ export class PgIdentityStore implements IdentityStore {
   }
 
   async createOrganization(name: string, accountId: string, defaultQuota: number, visibility: Visibility = 'private'): Promise<OrgCreation> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (tx) => {
       // Serialise organization creation per account so two pushes cannot both take the last slot.
-      const account = await client.query('SELECT org_quota FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
+      const account = await tx.query('SELECT org_quota FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
       const quota = (account.rows[0]?.org_quota as number | null) ?? defaultQuota;
-      const count = await client.query('SELECT count(*)::int AS n FROM organizations WHERE account_id = $1', [accountId]);
+      const count = await tx.query('SELECT count(*)::int AS n FROM organizations WHERE account_id = $1', [accountId]);
       if ((count.rows[0].n as number) >= quota) {
-        await client.query('ROLLBACK');
         return { kind: 'quota', quota };
       }
-      const inserted = await client.query(
+      const inserted = await tx.query(
         'INSERT INTO organizations (name, account_id, visibility) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
         [name, accountId, visibility],
       );
-      await client.query('COMMIT');
       return inserted.rowCount ? { kind: 'created' } : { kind: 'exists' };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {

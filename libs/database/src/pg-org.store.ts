@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { withTransaction } from './transaction';
 import type { LevelValue, Visibility } from '@wharf/identity';
 import { orgRepoRange } from './org-range';
 import type { AccountRecord, AccountStore, MemberRecord, OrgRecord, OrgStore, OrgViewer, RobotView, UserView } from '@wharf/org-core';
@@ -56,18 +57,15 @@ export class PgOrgStore implements OrgStore {
   }
 
   async deleteOrganization(organization: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('DELETE FROM repositories WHERE name > $1 AND name < $2', orgRepoRange(organization));
-      await client.query('DELETE FROM organizations WHERE name = $1', [organization]);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    await withTransaction(this.pool, async (tx) => {
+      // Each repository's deletion is a registry event (triggers, sync), relayed from the outbox.
+      await tx.query(
+        `WITH gone AS (DELETE FROM repositories WHERE name > $1 AND name < $2 RETURNING name)
+         INSERT INTO registry_outbox (kind, repository) SELECT 'repository.deleted', name FROM gone`,
+        orgRepoRange(organization),
+      );
+      await tx.query('DELETE FROM organizations WHERE name = $1', [organization]);
+    });
   }
 
   async updateOrganization(organization: string, changes: { visibility?: Visibility; storageQuotaBytes?: number | null }): Promise<void> {

@@ -1,3 +1,4 @@
+import { withTransaction } from './transaction';
 import { Pool, PoolClient } from 'pg';
 import { orgRepoRange } from './org-range';
 import type { ManifestReference } from '@wharf/oci-spec';
@@ -127,42 +128,31 @@ export class PgRegistryStore implements RegistryStore {
   }
 
   async unlinkBlob(repository: string, digest: string): Promise<UnlinkResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const repo = await client.query('SELECT id FROM repositories WHERE name = $1', [repository]);
+    return withTransaction(this.pool, async (tx) => {
+      const repo = await tx.query('SELECT id FROM repositories WHERE name = $1', [repository]);
       const id = repo.rows[0]?.id as string | undefined;
       if (!id) {
-        await client.query('ROLLBACK');
         return { kind: 'unknown' };
       }
       // Lock the link so a concurrent manifest PUT cannot start referencing it mid-delete.
-      const link = await client.query('SELECT 1 FROM repository_blobs WHERE repository_id = $1 AND digest = $2 FOR UPDATE', [
+      const link = await tx.query('SELECT 1 FROM repository_blobs WHERE repository_id = $1 AND digest = $2 FOR UPDATE', [
         id,
         digest,
       ]);
       if (link.rowCount === 0) {
-        await client.query('ROLLBACK');
         return { kind: 'unknown' };
       }
-      const ref = await client.query(
+      const ref = await tx.query(
         `SELECT manifest_digest FROM manifest_references
           WHERE repository_id = $1 AND child_digest = $2 AND kind <> 'manifest' LIMIT 1`,
         [id, digest],
       );
       if (ref.rows[0]) {
-        await client.query('ROLLBACK');
         return { kind: 'referenced', manifest: ref.rows[0].manifest_digest as string };
       }
-      await client.query('DELETE FROM repository_blobs WHERE repository_id = $1 AND digest = $2', [id, digest]);
-      await client.query('COMMIT');
+      await tx.query('DELETE FROM repository_blobs WHERE repository_id = $1 AND digest = $2', [id, digest]);
       return { kind: 'unlinked' };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async missingReferences(repository: string, references: ManifestReference[]): Promise<ManifestReference[]> {
@@ -183,8 +173,8 @@ export class PgRegistryStore implements RegistryStore {
   }
 
   /**
-   * One statement (one round trip, atomic): manifest, its references, the tag and the
-   * repository's update time. The tag's
+   * One statement (one round trip, atomic): manifest, its references, the tag, the repository's
+   * update time and the push event in the outbox (`tag.pushed`, or `manifest.pushed` by digest). The tag's
    * foreign key is checked at the end of the statement, when the manifest row exists. A
    * repository that does not exist yet (a manifest with no blobs, e.g. an empty index) is
    * created and the statement retried.
@@ -223,7 +213,10 @@ export class PgRegistryStore implements RegistryStore {
                -- tag pushes do not queue on the repository row.
                touch AS (
                  UPDATE repositories SET updated_at = now()
-                  WHERE id = (SELECT id FROM repo) AND updated_at < now() - interval '1 second')
+                  WHERE id = (SELECT id FROM repo) AND updated_at < now() - interval '1 second'),
+               event AS (
+                 INSERT INTO registry_outbox (kind, repository, digest, tag, actor)
+                 SELECT CASE WHEN $11::text IS NULL THEN 'manifest.pushed' ELSE 'tag.pushed' END, $1, $2, $11, $12 FROM repo)
                SELECT id FROM repo`,
         values,
       });
@@ -252,19 +245,29 @@ export class PgRegistryStore implements RegistryStore {
     return row?.manifest_digest ?? null;
   }
 
+  /** Deletes and writes the `manifest.deleted` event to the outbox in one statement. */
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
     const res = await this.pool.query({
       name: 'manifest-delete',
-      text: `DELETE FROM manifests m USING repositories r WHERE r.id = m.repository_id AND r.name = $1 AND m.digest = $2`,
+      text: `WITH gone AS (
+               DELETE FROM manifests m USING repositories r WHERE r.id = m.repository_id AND r.name = $1 AND m.digest = $2
+               RETURNING m.digest),
+             event AS (INSERT INTO registry_outbox (kind, repository, digest) SELECT 'manifest.deleted', $1, digest FROM gone)
+             SELECT 1 FROM gone`,
       values: [repository, digest],
     });
     return (res.rowCount ?? 0) > 0;
   }
 
+  /** Deletes and writes the `tag.deleted` event to the outbox in one statement. */
   async deleteTag(repository: string, tag: string): Promise<boolean> {
     const res = await this.pool.query({
       name: 'tag-delete',
-      text: `DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.name = $1 AND t.name = $2`,
+      text: `WITH gone AS (
+               DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.name = $1 AND t.name = $2
+               RETURNING t.manifest_digest),
+             event AS (INSERT INTO registry_outbox (kind, repository, digest, tag) SELECT 'tag.deleted', $1, manifest_digest, $2 FROM gone)
+             SELECT 1 FROM gone`,
       values: [repository, tag],
     });
     return (res.rowCount ?? 0) > 0;

@@ -102,8 +102,13 @@ export class PgRepoStore implements RepoStore {
     );
   }
 
+  /** Deletes and writes the `repository.deleted` event to the outbox in one statement. */
   async deleteRepository(id: string): Promise<void> {
-    await this.pool.query('DELETE FROM repositories WHERE id = $1', [id]);
+    await this.pool.query(
+      `WITH gone AS (DELETE FROM repositories WHERE id = $1 RETURNING name)
+       INSERT INTO registry_outbox (kind, repository) SELECT 'repository.deleted', name FROM gone`,
+      [id],
+    );
   }
 
   async setRepoMember(repositoryId: string, userId: string, level: LevelValue): Promise<void> {
@@ -153,8 +158,16 @@ export class PgRepoStore implements RepoStore {
     };
   }
 
+  /** Deletes and writes one `tag.deleted` event per deleted tag to the outbox in one statement. */
   async deleteTags(repositoryId: string, names: string[]): Promise<string[]> {
-    const res = await this.pool.query('DELETE FROM tags WHERE repository_id = $1 AND name = ANY($2::text[]) RETURNING name', [repositoryId, names]);
+    const res = await this.pool.query(
+      `WITH gone AS (DELETE FROM tags WHERE repository_id = $1 AND name = ANY($2::text[]) RETURNING name, manifest_digest),
+       event AS (
+         INSERT INTO registry_outbox (kind, repository, digest, tag)
+         SELECT 'tag.deleted', r.name, gone.manifest_digest, gone.name FROM gone, repositories r WHERE r.id = $1)
+       SELECT name FROM gone`,
+      [repositoryId, names],
+    );
     return res.rows.map((r) => r.name as string).sort();
   }
 

@@ -1,2 +1,3 @@
 export * from './metrics';
 export * from './request-id';
+export * from './logger';

@@ -56,16 +56,27 @@ export interface ListenOptions {
   metrics?: Metrics;
 }
 
-/** Initialises the Nest app, listens, and returns a function that closes both. */
-export async function listenFront(app: INestApplication, options: ListenOptions): Promise<{ server: Server; close: () => Promise<void> }> {
+/**
+ * Initialises the Nest app, listens, and returns a function that closes both: it stops accepting,
+ * lets requests in flight finish for up to `graceMs` (an upload or a pull under way), then cuts
+ * what is left and closes the app.
+ */
+export async function listenFront(
+  app: INestApplication,
+  options: ListenOptions,
+): Promise<{ server: Server; close: (graceMs?: number) => Promise<void> }> {
   options.beforeInit?.(app);
   await app.init();
   const server = createFrontServer(app, app.get(RegistryHttpHandler), options.pacer, options.tls, options.metrics);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host, resolve));
   return {
     server,
-    close: async () => {
-      server.close();
+    close: async (graceMs = 0) => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
       server.closeAllConnections();
       await app.close();
     },

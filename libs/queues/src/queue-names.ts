@@ -1,0 +1,55 @@
+/**
+ * Every queue Wharf uses and what its jobs carry. A job's id is derived from what it is about
+ * (an outbox row, a GC run, a build), so adding the same job twice is a no-op while the first is
+ * kept (`JobQueues` keeps finished jobs a day), and a consumer can tell a redelivery by its id.
+ */
+export const QUEUE_NAMES = ['registry-events', 'gc', 'builds', 'imports', 'sync', 'webhooks'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export type RegistryEventKind = 'manifest.pushed' | 'tag.pushed' | 'tag.deleted' | 'manifest.deleted' | 'repository.deleted';
+
+/** A registry change, as written to the outbox in the change's own statement. */
+export interface RegistryEvent {
+  /** The outbox row's id: unique per change. */
+  id: string;
+  kind: RegistryEventKind;
+  repository: string;
+  digest: string | null;
+  tag: string | null;
+  /** Who pushed (user id), when known. */
+  actor: string | null;
+  /** ISO time of the change. */
+  at: string;
+}
+
+export interface GcJob {
+  runId: string;
+  dryRun: boolean;
+}
+
+export interface BuildJob {
+  buildId: string;
+}
+
+export interface ImportJob {
+  uploadId: string;
+}
+
+export interface SyncJob {
+  ruleId: string;
+  repository: string;
+  reference: string;
+}
+
+export interface WebhookJob {
+  deliveryId: string;
+}
+
+export interface JobPayloads {
+  'registry-events': RegistryEvent;
+  gc: GcJob;
+  builds: BuildJob;
+  imports: ImportJob;
+  sync: SyncJob;
+  webhooks: WebhookJob;
+}
