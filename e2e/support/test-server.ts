@@ -5,7 +5,9 @@ import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Pool } from 'pg';
 import { AccountService, Clock, IDENTITY_STORE, IdentityStore, SigningKeyRing } from '@wharf/auth-core';
+import { ApiHttpModule } from '@wharf/api-http';
 import { AuthModule } from '@wharf/auth-http';
+import { createLogger } from '@wharf/observability';
 import { loadConfig } from '@wharf/config';
 import { DatabaseModule, HealthController, PG_POOL } from '@wharf/database';
 import { mountOpenApi, OrgModule } from '@wharf/org-http';
@@ -63,6 +65,7 @@ export async function startTestServer(databaseUrl: string, redisUrl: string, env
   @Module({
     imports: [
       DatabaseModule.forRoot(databaseUrl, config),
+      ApiHttpModule.forRoot(createLogger('test-server', 'warn')),
       AuthModule.forRoot({ config: { ...config, redisUrl, secretKey: config.secretKey as string }, clock }),
       OrgModule.forRoot(config),
       RegistryModule.forRoot(config),

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
-import { createLogger, Metrics } from '@wharf/observability';
+import { createLogger, Metrics, nestLoggerOf } from '@wharf/observability';
 import { listenFront, tlsFiles } from '@wharf/registry-http';
 import { RegistryAppModule } from './registry-app.module';
 
@@ -15,9 +15,9 @@ async function main(): Promise<void> {
     const logger = createLogger('registry', config.logLevel);
     if (!config.redisUrl) logger.warn('REDIS_URL is not set: registry events wait in the outbox, caches are per replica');
     const app = await NestFactory.create(RegistryAppModule.forRoot({ ...config, databaseUrl: config.databaseUrl }, logger), {
-      logger: ['error', 'warn'],
+      logger: nestLoggerOf(logger),
     });
-    const front = await listenFront(app, { host: config.host, port: config.port, tls: tlsFiles(config), metrics: new Metrics('registry') });
+    const front = await listenFront(app, { host: config.host, port: config.port, tls: tlsFiles(config), metrics: new Metrics('registry', logger) });
     logger.info(`registry listening on ${config.host}:${config.port}`);
     const shutdown = () => void front.close(config.shutdownTimeoutMs).then(() => process.exit(0));
     process.once('SIGINT', shutdown);

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ApiHttpModule } from '@wharf/api-http';
 import { AuthModule, AuthModuleOptions } from '@wharf/auth-http';
 import type { WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
@@ -17,6 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         DatabaseModule.forRoot(config.databaseUrl, config),
+        ApiHttpModule.forRoot(logger),
         QueuesModule.forRoot({ redisUrl: config.redisUrl, redisTimeoutMs: config.redisTimeoutMs, logger, relayOutbox: true }),
         AuthModule.forRoot({ config, ...auth }),
         OrgModule.forRoot(config),

@@ -6,17 +6,15 @@ import { ConfigError, loadConfig } from '@wharf/config';
 import { migrate } from '@wharf/database';
 import { mountOpenApi } from '@wharf/org-http';
 import { eventsWorker } from '@wharf/events-worker';
-import { createLogger, Metrics } from '@wharf/observability';
+import { createLogger, Metrics, nestLoggerOf } from '@wharf/observability';
 import { builderWorker, gcWorker, QueueWorkers } from '@wharf/queues';
 import { listenFront, TlsFiles, tlsFiles } from '@wharf/registry-http';
 import { AppModule } from './app.module';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startLocalRedis } from './embedded-redis';
-import { lockDataDir, RunningService, StartupError, writeRunFile } from './local-process';
+import { lockDataDir, Log, RunningService, StartupError, writeRunFile } from './local-process';
 import { loadOrCreateSecretKey } from './secret-key';
 import { selfSignedTls, trustInstructions } from './self-signed-tls';
-
-const log = (msg: string) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg })}\n`);
 
 /**
  * Single-machine mode: everything on one address. Starts an embedded Postgres unless
@@ -31,6 +29,8 @@ async function main(): Promise<void> {
   try {
     // `npm start -- --tls`: HTTPS with a local CA (the same as WHARF_TLS=self-signed).
     const config = loadConfig(process.argv.includes('--tls') ? { ...process.env, WHARF_TLS: 'self-signed' } : process.env);
+    const logger = createLogger('server', config.logLevel);
+    const log: Log = (msg) => logger.info(msg);
     const start = async (s: Promise<RunningService>) => (started.push(await s), started[started.length - 1] as RunningService);
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const unlock = lockDataDir(config.dataDir);
@@ -53,7 +53,6 @@ async function main(): Promise<void> {
       if (made.created) process.stdout.write(`${trustInstructions(made.caFile, new URL(config.publicUrl).host)}\n`);
       else log(`HTTPS with the CA in ${made.caFile} (trust it on clients: README, "TLS")`);
     }
-    const logger = createLogger('server', config.logLevel);
     const app = await NestFactory.create(
       AppModule.forRoot(
         { ...config, jwksCaFile, databaseUrl, redisUrl, secretKey },
@@ -63,9 +62,9 @@ async function main(): Promise<void> {
             log(`created the system administrator "${user}" with the generated password: ${password} (shown once; set WHARF_ADMIN_PASSWORD to choose it)`),
         },
       ),
-      { logger: ['error', 'warn'] },
+      { logger: nestLoggerOf(logger) },
     );
-    const metrics = new Metrics('server');
+    const metrics = new Metrics('server', logger);
     const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls, metrics });
     // The worker services run here too: their queues live in the same Redis.
     const workers = new QueueWorkers(redisUrl, logger, metrics);

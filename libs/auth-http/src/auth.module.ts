@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
@@ -24,8 +24,7 @@ import type { WharfConfig } from '@wharf/config';
 import { createRedisClient, PG_POOL, PgAuditLog, PgIdentityStore, ReadinessChecks } from '@wharf/database';
 import { SecretBox } from '@wharf/identity';
 import { AccessKeysController, AuthController } from './auth.controller';
-import { ApiErrorFilter } from './http-errors';
-import { JwtAuthGuard, JwtStrategy } from './jwt.strategy';
+import { JwtAuthGuard, JwtStrategy } from '@wharf/api-http';
 import { securityHeaders } from './security-headers.middleware';
 import { RedisLoginRateLimiter } from './redis-login-rate-limiter';
 import { TokenController } from './token.controller';
@@ -127,9 +126,6 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
         },
         JwtStrategy,
         JwtAuthGuard,
-        // Every Nest route answers errors in the SPEC envelope (unknown routes and bad JSON too);
-        // the token controller keeps the Docker envelope with its own filter.
-        { provide: APP_FILTER, useClass: ApiErrorFilter },
       ],
       exports: [JwtAuthGuard, SigningKeyRing, TokenIssuer, AccountService, IDENTITY_STORE, AUDIT_LOG, CLOCK],
     };

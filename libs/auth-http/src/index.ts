@@ -1,5 +1,5 @@
 export * from './auth.module';
-export * from './jwt.strategy';
-export * from './http-errors';
+export * from './auth.dto';
+export * from './docker-error.filter';
 export * from './redis-login-rate-limiter';
 export * from './token.controller';

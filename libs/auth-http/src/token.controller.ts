@@ -1,13 +1,11 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, UseFilters } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Authenticated, CredentialVerifier, IssuedToken, SigningKeyRing, TokenIssuer } from '@wharf/auth-core';
 import { OciError } from '@wharf/oci-errors';
-import { DockerErrorFilter } from './http-errors';
-
-/** Client address for rate limiting and the audit log. */
-export function clientAddress(req: Request): string | null {
-  return req.ip ?? req.socket.remoteAddress ?? null;
-}
+import { clientAddress } from '@wharf/api-http';
+import { JwksDto, TokenDto } from './auth.dto';
+import { DockerErrorFilter } from './docker-error.filter';
 
 function basicCredentials(req: Request): { username: string; password: string } | null {
   const header = req.headers.authorization;
@@ -24,6 +22,7 @@ const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) 
  * The Docker token endpoint (distribution "token authentication specification" and its OAuth2
  * variant), plus the JWKS the registry verifies tokens with.
  */
+@ApiTags('token')
 @Controller('token')
 @UseFilters(DockerErrorFilter)
 export class TokenController {
@@ -35,6 +34,9 @@ export class TokenController {
 
   @Get()
   @Header('cache-control', 'no-store')
+  @ApiQuery({ name: 'service', required: false })
+  @ApiQuery({ name: 'scope', required: false, description: 'repository:<name>:<actions>; may repeat' })
+  @ApiOkResponse({ type: TokenDto, description: 'Basic credentials in Authorization, or none (anonymous)' })
   async get(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<IssuedToken> {
     const creds = basicCredentials(req);
     const who = creds ? await this.verifier.authenticate(creds.username, creds.password, clientAddress(req)) : null;
@@ -52,6 +54,23 @@ export class TokenController {
   @Post()
   @HttpCode(200)
   @Header('cache-control', 'no-store')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['grant_type'],
+      properties: {
+        grant_type: { type: 'string', enum: ['password', 'refresh_token'] },
+        username: { type: 'string' },
+        password: { type: 'string' },
+        refresh_token: { type: 'string' },
+        service: { type: 'string' },
+        scope: { type: 'string', description: 'space-separated scopes' },
+        client_id: { type: 'string' },
+        access_type: { type: 'string', enum: ['online', 'offline'] },
+      },
+    },
+  })
+  @ApiOkResponse({ type: TokenDto })
   async post(@Req() req: Request, @Body() body: Record<string, unknown>): Promise<IssuedToken> {
     const grant = String(body?.['grant_type'] ?? '');
     let who: Authenticated;
@@ -72,6 +91,7 @@ export class TokenController {
 
   @Get('jwks.json')
   @Header('cache-control', 'public, max-age=60')
+  @ApiOkResponse({ type: JwksDto })
   jwks(): Promise<{ keys: Record<string, unknown>[] }> {
     return this.keys.jwks();
   }

@@ -1,8 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ReadinessChecks } from './readiness';
 
 /** Liveness, and readiness: every dependency this process needs answers (Postgres, Redis, storage). */
+@ApiExcludeController() // operations endpoints, not the management API
 @Controller()
 export class HealthController {
   constructor(private readonly checks: ReadinessChecks) {}

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { LevelValue, Visibility } from '@wharf/identity';
-import type { AuditQuery, Category, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from '@wharf/org-core';
+import type { AuditEntry, AuditQuery, Category, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from '@wharf/org-core';
 
 const REPO_COLUMNS = `r.id, r.name, r.visibility, r.description, r.category, r.download_count, r.created_at, r.updated_at,
          o.id AS org_id, o.account_id, o.visibility AS org_visibility`;
@@ -197,7 +197,7 @@ export class PgRepoStore implements RepoStore {
     return res.rows[0] ? { id: res.rows[0].id } : null;
   }
 
-  async searchAudit(q: AuditQuery): Promise<{ items: Record<string, unknown>[]; total: number }> {
+  async searchAudit(q: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
     const res = await this.pool.query(
       `SELECT id, at, actor, account_id, action, resource, result, client_address, detail, count(*) OVER () AS total
          FROM audit_events

@@ -1,6 +1,9 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { createLogger } from './logger';
 import { Metrics } from './metrics';
+import { assignRequestId } from './request-id';
+import { noteRequestUser } from './request-user';
 
 describe('Metrics', () => {
   let server: Server;
@@ -46,5 +49,34 @@ describe('Metrics', () => {
     expect(text).toMatch(/process_cpu_user_seconds_total \d/);
     // A labeller that throws counts the request as `invalid` (it must never throw from a listener).
     expect(text).toContain('wharf_http_requests_total{service="spec",route="invalid",method="GET",status="404"} 1');
+  });
+});
+
+describe('Metrics access log', () => {
+  it('writes one JSON line per answer with the request id, route, status, duration and user, at the level WHARF_LOG_LEVEL lets through', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+    for (const level of ['debug', 'info'] as const) {
+      lines.length = 0;
+      const metrics = new Metrics('spec', createLogger('spec', level, sink));
+      const server = createServer((req, res) => {
+        assignRequestId(req, res);
+        metrics.track(req, res, () => 'route-a');
+        noteRequestUser(req, req.method === 'PUT' ? 'alice' : null);
+        res.writeHead(req.url === '/fail' ? 500 : 200).end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await (await fetch(`${base}/pull`, { headers: { 'x-request-id': 'req-1' } })).arrayBuffer();
+      await (await fetch(`${base}/push`, { method: 'PUT' })).arrayBuffer();
+      await (await fetch(`${base}/fail`)).arrayBuffer();
+      await new Promise<void>((r) => server.close(() => r()));
+      const seen = lines.map((l) => [l['level'], l['method'], l['status'], l['user']]);
+      const pull = ['debug', 'GET', 200, null];
+      expect(seen).toEqual([...(level === 'debug' ? [pull] : []), ['info', 'PUT', 200, 'alice'], ['error', 'GET', 500, null]]);
+      const first = lines[0] as Record<string, unknown>;
+      expect(Object.keys(first).sort()).toEqual(['duration', 'level', 'method', 'msg', 'requestId', 'route', 'service', 'status', 'time', 'user']);
+      if (level === 'debug') expect(first['requestId']).toBe('req-1');
+    }
   });
 });

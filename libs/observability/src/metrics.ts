@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Logger } from './logger';
+import { userOf } from './request-user';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
 
@@ -29,11 +31,19 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly routes = new Map<string, RouteStats>();
 
-  constructor(private readonly service: string) {
+  constructor(
+    private readonly service: string,
+    /**
+     * The access log, written from the same listener: one line per answer with requestId, method,
+     * route, status, duration (ms) and user. Successful GET/HEAD lines (pulls, the hot path, also
+     * counted above) are `debug`; changes and client errors `info`; server errors `error`.
+     */
+    private readonly logger?: Logger,
+  ) {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Counts the request when its answer is finished (or the client left); `route` is read then. */
+  /** Counts (and logs) the request when its answer is finished (or the client left); `route` is read then. */
   track(req: IncomingMessage, res: ServerResponse, route: () => string): void {
     const started = performance.now();
     // Bytes written to the socket for this answer (headers included): requests on one connection
@@ -58,7 +68,26 @@ export class Metrics {
       stats.total++;
       stats.bytesIn += Number(req.headers['content-length'] ?? 0) || 0;
       stats.bytesOut += (socket?.bytesWritten ?? 0) - writtenBefore;
+      if (this.logger) this.log(this.logger, req, res, r, method, seconds);
     });
+  }
+
+  private log(logger: Logger, req: IncomingMessage, res: ServerResponse, route: string, method: string, seconds: number): void {
+    const status = res.statusCode;
+    const level = status >= 500 ? 'error' : status >= 400 || (method !== 'GET' && method !== 'HEAD') ? 'info' : 'debug';
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
+      {
+        requestId: req.headers['x-request-id'],
+        method,
+        route,
+        status,
+        duration: Math.round(seconds * 10_000) / 10,
+        user: userOf(req),
+        ...(res.writableFinished ? {} : { aborted: true }),
+      },
+      'request',
+    );
   }
 
   /** The whole exposition: process metrics and the request metrics. */

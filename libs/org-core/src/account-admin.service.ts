@@ -8,6 +8,9 @@ import { AccountRecord, AccountStore, UserView } from './ports';
 const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const USERNAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 
+export type UserOut = ReturnType<typeof userOut>;
+export type AccountOut = ReturnType<typeof accountOut>;
+
 function userOut(u: UserView) {
   return { id: u.id, accountId: u.accountId, username: u.username, role: u.role, isAdmin: u.isAdmin, enabled: u.enabled, createdAt: u.createdAt.toISOString() };
 }
@@ -26,7 +29,7 @@ export class AccountAdminService {
     private readonly audit: AuditLog,
   ) {}
 
-  async createAccount(caller: UserRecord, body: Record<string, unknown>, clientAddress: string | null): Promise<object> {
+  async createAccount(caller: UserRecord, body: { name?: unknown; owner?: unknown; orgQuota?: unknown }, clientAddress: string | null): Promise<AccountOut> {
     this.requireAdmin(caller);
     const name = body['name'];
     if (typeof name !== 'string' || !ACCOUNT_NAME.test(name)) throw new ValidationError('name', 'name must be 1-64 lowercase letters, digits or "-"');
@@ -46,13 +49,13 @@ export class AccountAdminService {
     }
   }
 
-  async listAccounts(caller: UserRecord, page: number, pageSize: number): Promise<object> {
+  async listAccounts(caller: UserRecord, page: number, pageSize: number): Promise<{ items: AccountOut[]; total: number }> {
     this.requireAdmin(caller);
     const { items, total } = await this.store.listAccounts((page - 1) * pageSize, pageSize);
     return { items: items.map(accountOut), total };
   }
 
-  async updateAccount(caller: UserRecord, id: string, body: Record<string, unknown>, clientAddress: string | null): Promise<object> {
+  async updateAccount(caller: UserRecord, id: string, body: { orgQuota?: unknown; enabled?: unknown }, clientAddress: string | null): Promise<AccountOut> {
     this.requireAdmin(caller);
     const account = await this.store.findAccount(id);
     if (!account) throw new NotFoundError(`account ${id.slice(0, 40)} not found`);
@@ -67,7 +70,7 @@ export class AccountAdminService {
     return accountOut((await this.store.findAccount(id)) as AccountRecord);
   }
 
-  async createUser(caller: UserRecord, accountId: string, body: Record<string, unknown>, clientAddress: string | null): Promise<object> {
+  async createUser(caller: UserRecord, accountId: string, body: { username?: unknown; password?: unknown; role?: unknown }, clientAddress: string | null): Promise<UserOut> {
     await this.requireAccountManager(caller, accountId);
     this.checkUsername(body['username'], 'username');
     this.checkPassword(body['password'], 'password');
@@ -83,13 +86,13 @@ export class AccountAdminService {
     }
   }
 
-  async listUsers(caller: UserRecord, accountId: string): Promise<{ items: object[]; total: number }> {
+  async listUsers(caller: UserRecord, accountId: string): Promise<{ items: UserOut[]; total: number }> {
     await this.requireAccountManager(caller, accountId);
     const items = (await this.store.listUsers(accountId)).map(userOut);
     return { items, total: items.length };
   }
 
-  async updateUser(caller: UserRecord, userId: string, body: Record<string, unknown>, clientAddress: string | null): Promise<object> {
+  async updateUser(caller: UserRecord, userId: string, body: { enabled?: unknown; role?: unknown; password?: unknown }, clientAddress: string | null): Promise<UserOut> {
     const user = await this.store.findUser(userId);
     if (!user) throw new NotFoundError(`user ${userId.slice(0, 40)} not found`);
     // Another account's user is simply not found: the answer must not name that user's account.

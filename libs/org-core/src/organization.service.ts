@@ -17,6 +17,15 @@ export interface OrgView {
   myLevel: string | null;
 }
 
+export interface RobotOut {
+  name: string;
+  username: string;
+  level: string;
+  expiresAt: string | null;
+  enabled: boolean;
+  createdAt: string;
+}
+
 export interface CreatedRobot {
   name: string;
   username: string;
@@ -145,12 +154,12 @@ export class OrganizationService {
     return { name: input.name, username: robotUsername(name, input.name), secret, level: input.level as string, expiresAt: expiresAt?.toISOString() ?? null };
   }
 
-  async robots(user: UserRecord, name: string): Promise<{ items: object[]; total: number }> {
+  async robots(user: UserRecord, name: string): Promise<{ items: RobotOut[]; total: number }> {
     const org = await this.requireLevel(user, name, Level.manage);
     const items = (await this.orgs.listRobots(org.id)).map((r: RobotView) => ({
       name: r.name,
       username: robotUsername(name, r.name),
-      level: levelName(r.level),
+      level: levelName(r.level) as string,
       expiresAt: r.expiresAt?.toISOString() ?? null,
       enabled: r.enabled,
       createdAt: r.createdAt.toISOString(),

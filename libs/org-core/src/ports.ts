@@ -111,6 +111,20 @@ export interface ShareRecord {
   createdAt: Date;
 }
 
+/** One audit log entry as the API shows it. */
+export interface AuditEntry {
+  id: string;
+  /** ISO date-time. */
+  at: string;
+  actor: string;
+  accountId: string | null;
+  action: string;
+  resource: string;
+  result: string;
+  clientAddress: string | null;
+  detail: Record<string, unknown> | null;
+}
+
 export interface AuditQuery {
   from?: Date;
   to?: Date;
@@ -137,7 +151,7 @@ export interface RepoStore {
   upsertShare(repositoryId: string, accountId: string, deadline: Date | null, description: string, createdBy: string): Promise<void>;
   deleteShare(repositoryId: string, accountId: string): Promise<boolean>;
   findAccountByName(name: string): Promise<{ id: string } | null>;
-  searchAudit(query: AuditQuery): Promise<{ items: Record<string, unknown>[]; total: number }>;
+  searchAudit(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }>;
 }
 
 export const ACCOUNT_STORE = Symbol('ACCOUNT_STORE');

@@ -4,7 +4,7 @@ import { evaluateLevel, Level, LevelValue, Visibility } from '@wharf/identity';
 import { checkRepositoryName, checkTag, organizationOf } from '@wharf/oci-spec';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { GrantTable, listGrants, recordAction, removeGrant, setGrant } from './service-helpers';
-import { AuditQuery, CATEGORIES, Category, RegistryNotifier, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
+import { AuditEntry, AuditQuery, CATEGORIES, Category, RegistryNotifier, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
 
 export interface RepoView {
   name: string;
@@ -21,6 +21,26 @@ export interface RepoView {
   updatedAt: string;
   /** In lists, when the repository is shared with the caller's account. */
   share?: { deadline: string | null; expired: boolean };
+}
+
+export interface TagView {
+  tag: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  platforms: string[];
+  pushedAt: string;
+  pushedBy: string | null;
+  downloadCount: number;
+  pullCommand: string;
+}
+
+export interface ShareView {
+  account: string;
+  /** ISO date-time or `forever`. */
+  deadline: string;
+  description: string;
+  permission: 'pull';
 }
 
 const MAX_DESCRIPTION = 30_000;
@@ -61,7 +81,7 @@ export class RepositoryService {
     return this.view(await this.requireLevel(user, name, Level.read));
   }
 
-  async update(user: UserRecord, name: string, changes: Record<string, unknown>, clientAddress: string | null): Promise<RepoView> {
+  async update(user: UserRecord, name: string, changes: { description?: unknown; category?: unknown; visibility?: unknown }, clientAddress: string | null): Promise<RepoView> {
     const repo = await this.requireLevel(user, name, Level.edit);
     const update: { description?: string; category?: Category; visibility?: Visibility | null } = {};
     if (changes['description'] !== undefined) {
@@ -93,7 +113,7 @@ export class RepositoryService {
     await this.record(user, 'repository.delete', name, clientAddress);
   }
 
-  async tags(user: UserRecord, name: string, q: string | undefined, sort: 'name' | 'time', page: number, pageSize: number): Promise<{ items: object[]; total: number }> {
+  async tags(user: UserRecord, name: string, q: string | undefined, sort: 'name' | 'time', page: number, pageSize: number): Promise<{ items: TagView[]; total: number }> {
     const repo = await this.requireLevel(user, name, Level.read);
     const { items, total } = await this.repos.listTags(repo.id, q, sort, (page - 1) * pageSize, pageSize);
     return {
@@ -124,7 +144,7 @@ export class RepositoryService {
     return { deleted };
   }
 
-  async share(user: UserRecord, name: string, input: Record<string, unknown>, clientAddress: string | null): Promise<object> {
+  async share(user: UserRecord, name: string, input: { account?: unknown; deadline?: unknown; description?: unknown; permission?: unknown }, clientAddress: string | null): Promise<ShareView> {
     const repo = await this.requireLevel(user, name, Level.manage);
     if (typeof input['account'] !== 'string') throw new ValidationError('account', 'account is required');
     const account = await this.repos.findAccountByName(input['account']);
@@ -147,17 +167,17 @@ export class RepositoryService {
     if (input['permission'] !== undefined && input['permission'] !== 'pull') throw new ValidationError('permission', 'permission can only be "pull"');
     await this.repos.upsertShare(repo.id, account.id, deadline, description, user.id);
     await this.record(user, 'share.create', name, clientAddress, { account: input['account'], deadline: deadline?.toISOString() ?? 'forever' });
-    return { account: input['account'], deadline: deadline?.toISOString() ?? 'forever', description, permission: 'pull' };
+    return { account: input['account'], deadline: deadline?.toISOString() ?? 'forever', description, permission: 'pull' as const };
   }
 
-  async shares(user: UserRecord, name: string): Promise<{ items: object[]; total: number }> {
+  async shares(user: UserRecord, name: string): Promise<{ items: (ShareView & { expired: boolean; createdAt: string })[]; total: number }> {
     const repo = await this.requireLevel(user, name, Level.manage);
     const now = this.clock.now().getTime();
     const items = (await this.repos.listShares(repo.id)).map((s: ShareRecord) => ({
       account: s.accountName,
       deadline: s.deadline?.toISOString() ?? 'forever',
       description: s.description,
-      permission: 'pull',
+      permission: 'pull' as const,
       expired: s.deadline !== null && s.deadline.getTime() <= now,
       createdAt: s.createdAt.toISOString(),
     }));
@@ -189,7 +209,7 @@ export class RepositoryService {
     await this.record(user, 'repository.member.remove', `${name}/${username}`, clientAddress);
   }
 
-  async searchAudit(user: UserRecord, query: Omit<AuditQuery, 'accountId'>): Promise<{ items: Record<string, unknown>[]; total: number }> {
+  async searchAudit(user: UserRecord, query: Omit<AuditQuery, 'accountId'>): Promise<{ items: AuditEntry[]; total: number }> {
     if (!user.isAdmin && user.role !== 'owner') throw new ForbiddenError('only account owners and system administrators read the audit log');
     return this.repos.searchAudit({ ...query, accountId: user.isAdmin ? null : user.accountId });
   }

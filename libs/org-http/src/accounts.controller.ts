@@ -1,14 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountService } from '@wharf/auth-core';
-import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/auth-http';
+import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/api-http';
 import { AccountAdminService } from '@wharf/org-core';
-
-type AuthedRequest = Request & { user: ApiUser };
+import { AccountDto, AccountPageDto, CreateAccountDto, CreateUserDto, UpdateAccountDto, UpdateUserDto, UserDto, UserPageDto } from './accounts.dto';
 
 /** `/api/v1/accounts` and `/api/v1/users` (SPEC §12): tenants and their users. */
+@ApiTags('accounts')
+@ApiBearerAuth()
 @Controller('api/v1')
-@UseFilters(ApiErrorFilter)
 @UseGuards(JwtAuthGuard)
 export class AccountsController {
   constructor(
@@ -18,39 +19,43 @@ export class AccountsController {
 
   @Post('accounts')
   @HttpCode(201)
-  async create(@Req() req: AuthedRequest, @Body() raw: unknown): Promise<object> {
-    const body = bodyObject(raw, ['name', 'owner', 'orgQuota']);
-    return this.admin.createAccount(await this.accounts.requireUser(req.user), body, clientAddress(req));
+  @ApiCreatedResponse({ type: AccountDto })
+  async create(@Req() req: Request, @CurrentUser() user: ApiUser, @Body() body: CreateAccountDto): Promise<AccountDto> {
+    return this.admin.createAccount(await this.accounts.requireUser(user), body, clientAddress(req));
   }
 
   @Get('accounts')
-  async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<object> {
+  @ApiQuery({ name: 'page', required: false, type: Number })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number })
+  @ApiOkResponse({ type: AccountPageDto })
+  async list(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<AccountPageDto> {
     onlyQuery(query, ['page', 'pageSize']);
     const { page, pageSize } = pagination(query);
-    return this.admin.listAccounts(await this.accounts.requireUser(req.user), page, pageSize);
+    return this.admin.listAccounts(await this.accounts.requireUser(user), page, pageSize);
   }
 
   @Patch('accounts/:id')
-  async update(@Req() req: AuthedRequest, @Param('id') id: string, @Body() raw: unknown): Promise<object> {
-    const body = bodyObject(raw, ['orgQuota', 'enabled']);
-    return this.admin.updateAccount(await this.accounts.requireUser(req.user), id, body, clientAddress(req));
+  @ApiOkResponse({ type: AccountDto })
+  async update(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('id') id: string, @Body() body: UpdateAccountDto): Promise<AccountDto> {
+    return this.admin.updateAccount(await this.accounts.requireUser(user), id, body, clientAddress(req));
   }
 
   @Post('accounts/:id/users')
   @HttpCode(201)
-  async createUser(@Req() req: AuthedRequest, @Param('id') id: string, @Body() raw: unknown): Promise<object> {
-    const body = bodyObject(raw, ['username', 'password', 'role']);
-    return this.admin.createUser(await this.accounts.requireUser(req.user), id, body, clientAddress(req));
+  @ApiCreatedResponse({ type: UserDto })
+  async createUser(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('id') id: string, @Body() body: CreateUserDto): Promise<UserDto> {
+    return this.admin.createUser(await this.accounts.requireUser(user), id, body, clientAddress(req));
   }
 
   @Get('accounts/:id/users')
-  async users(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: Record<string, unknown>): Promise<object> {
-    return pageOf(await this.admin.listUsers(await this.accounts.requireUser(req.user), id), query);
+  @ApiOkResponse({ type: UserPageDto })
+  async users(@CurrentUser() user: ApiUser, @Param('id') id: string, @Query() query: Record<string, unknown>): Promise<UserPageDto> {
+    return pageOf(await this.admin.listUsers(await this.accounts.requireUser(user), id), query);
   }
 
   @Patch('users/:id')
-  async updateUser(@Req() req: AuthedRequest, @Param('id') id: string, @Body() raw: unknown): Promise<object> {
-    const body = bodyObject(raw, ['enabled', 'role', 'password']);
-    return this.admin.updateUser(await this.accounts.requireUser(req.user), id, body, clientAddress(req));
+  @ApiOkResponse({ type: UserDto })
+  async updateUser(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+    return this.admin.updateUser(await this.accounts.requireUser(user), id, body, clientAddress(req));
   }
 }

@@ -1,15 +1,30 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountService, UserRecord } from '@wharf/auth-core';
-import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/auth-http';
-import { CreatedRobot, OrganizationService, OrgView } from '@wharf/org-core';
+import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/api-http';
+import { OrganizationService } from '@wharf/org-core';
 import { ValidationError } from '@wharf/util';
-
-type AuthedRequest = Request & { user: ApiUser };
+import {
+  CreatedRobotDto,
+  CreateOrganizationDto,
+  CreateRobotDto,
+  EnabledDto,
+  MemberDto,
+  MemberPageDto,
+  OrganizationDto,
+  OrganizationPageDto,
+  RobotPageDto,
+  RobotStateDto,
+  SetLevelDto,
+  UpdateOrganizationDto,
+  UsageDto,
+} from './organizations.dto';
 
 /** `/api/v1/organizations` (SPEC §12): organizations, members and robot accounts. */
+@ApiTags('organizations')
+@ApiBearerAuth()
 @Controller('api/v1/organizations')
-@UseFilters(ApiErrorFilter)
 @UseGuards(JwtAuthGuard)
 export class OrganizationsController {
   constructor(
@@ -17,86 +32,109 @@ export class OrganizationsController {
     private readonly accounts: AccountService,
   ) {}
 
-  private user(req: AuthedRequest): Promise<UserRecord> {
-    return this.accounts.requireUser(req.user);
+  private user(user: ApiUser): Promise<UserRecord> {
+    return this.accounts.requireUser(user);
   }
 
   @Post()
   @HttpCode(201)
-  async create(@Req() req: AuthedRequest, @Body() raw: unknown): Promise<OrgView> {
-    const body = bodyObject(raw, ['name', 'visibility']);
-    return this.orgs.create(await this.user(req), body['name'], body['visibility'], clientAddress(req));
+  @ApiCreatedResponse({ type: OrganizationDto })
+  async create(@Req() req: Request, @CurrentUser() user: ApiUser, @Body() body: CreateOrganizationDto): Promise<OrganizationDto> {
+    return this.orgs.create(await this.user(user), body.name, body.visibility, clientAddress(req));
   }
 
   @Get()
-  async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<{ items: OrgView[]; total: number }> {
+  @ApiQuery({ name: 'page', required: false, type: Number })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number })
+  @ApiOkResponse({ type: OrganizationPageDto })
+  async list(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<OrganizationPageDto> {
     onlyQuery(query, ['page', 'pageSize']);
     const { page, pageSize } = pagination(query);
-    return this.orgs.list(await this.user(req), page, pageSize);
+    return this.orgs.list(await this.user(user), page, pageSize);
   }
 
   @Get(':org')
-  async get(@Req() req: AuthedRequest, @Param('org') org: string): Promise<OrgView> {
-    return this.orgs.get(await this.user(req), org);
+  @ApiOkResponse({ type: OrganizationDto })
+  async get(@CurrentUser() user: ApiUser, @Param('org') org: string): Promise<OrganizationDto> {
+    return this.orgs.get(await this.user(user), org);
   }
 
   @Patch(':org')
-  async update(@Req() req: AuthedRequest, @Param('org') org: string, @Body() raw: unknown): Promise<OrgView> {
-    const body = bodyObject(raw, ['visibility', 'storageQuotaBytes']);
-    return this.orgs.update(await this.user(req), org, body, clientAddress(req));
+  @ApiOkResponse({ type: OrganizationDto })
+  async update(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Body() body: UpdateOrganizationDto): Promise<OrganizationDto> {
+    return this.orgs.update(await this.user(user), org, body, clientAddress(req));
   }
 
   @Delete(':org')
   @HttpCode(204)
-  async remove(@Req() req: AuthedRequest, @Param('org') org: string, @Query('cascade') cascade?: string): Promise<void> {
+  @ApiQuery({ name: 'cascade', required: false, type: Boolean, description: 'delete its repositories too' })
+  @ApiNoContentResponse()
+  async remove(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Query('cascade') cascade?: string): Promise<void> {
     if (cascade !== undefined && cascade !== 'true' && cascade !== 'false') throw new ValidationError('cascade', 'cascade must be true or false');
-    await this.orgs.delete(await this.user(req), org, cascade === 'true', clientAddress(req));
+    await this.orgs.delete(await this.user(user), org, cascade === 'true', clientAddress(req));
   }
 
   @Get(':org/usage')
-  async usage(@Req() req: AuthedRequest, @Param('org') org: string): Promise<object> {
-    return this.orgs.usage(await this.user(req), org);
+  @ApiOkResponse({ type: UsageDto })
+  async usage(@CurrentUser() user: ApiUser, @Param('org') org: string): Promise<UsageDto> {
+    return this.orgs.usage(await this.user(user), org);
   }
 
   @Get(':org/members')
-  async members(@Req() req: AuthedRequest, @Param('org') org: string, @Query() query: Record<string, unknown>): Promise<object> {
-    return pageOf(await this.orgs.members(await this.user(req), org), query);
+  @ApiOkResponse({ type: MemberPageDto })
+  async members(@CurrentUser() user: ApiUser, @Param('org') org: string, @Query() query: Record<string, unknown>): Promise<MemberPageDto> {
+    return pageOf(await this.orgs.members(await this.user(user), org), query);
   }
 
   @Put(':org/members/:username')
-  async setMember(@Req() req: AuthedRequest, @Param('org') org: string, @Param('username') username: string, @Body() raw: unknown): Promise<object> {
-    const body = bodyObject(raw, ['level']);
-    return this.orgs.setMember(await this.user(req), org, username, body['level'], clientAddress(req));
+  @ApiOkResponse({ type: MemberDto })
+  async setMember(
+    @Req() req: Request,
+    @CurrentUser() user: ApiUser,
+    @Param('org') org: string,
+    @Param('username') username: string,
+    @Body() body: SetLevelDto,
+  ): Promise<MemberDto> {
+    return this.orgs.setMember(await this.user(user), org, username, body.level, clientAddress(req));
   }
 
   @Delete(':org/members/:username')
   @HttpCode(204)
-  async removeMember(@Req() req: AuthedRequest, @Param('org') org: string, @Param('username') username: string): Promise<void> {
-    await this.orgs.removeMember(await this.user(req), org, username, clientAddress(req));
+  @ApiNoContentResponse()
+  async removeMember(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('username') username: string): Promise<void> {
+    await this.orgs.removeMember(await this.user(user), org, username, clientAddress(req));
   }
 
   @Post(':org/robots')
   @HttpCode(201)
-  async createRobot(@Req() req: AuthedRequest, @Param('org') org: string, @Body() raw: unknown): Promise<CreatedRobot> {
-    const body = bodyObject(raw, ['name', 'level', 'expiresAt']);
-    return this.orgs.createRobot(await this.user(req), org, body, clientAddress(req));
+  @ApiCreatedResponse({ type: CreatedRobotDto })
+  async createRobot(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Body() body: CreateRobotDto): Promise<CreatedRobotDto> {
+    return this.orgs.createRobot(await this.user(user), org, body, clientAddress(req));
   }
 
   @Get(':org/robots')
-  async robots(@Req() req: AuthedRequest, @Param('org') org: string, @Query() query: Record<string, unknown>): Promise<object> {
-    return pageOf(await this.orgs.robots(await this.user(req), org), query);
+  @ApiOkResponse({ type: RobotPageDto })
+  async robots(@CurrentUser() user: ApiUser, @Param('org') org: string, @Query() query: Record<string, unknown>): Promise<RobotPageDto> {
+    return pageOf(await this.orgs.robots(await this.user(user), org), query);
   }
 
   @Patch(':org/robots/:name')
-  async patchRobot(@Req() req: AuthedRequest, @Param('org') org: string, @Param('name') name: string, @Body() raw: unknown): Promise<{ name: string; enabled: boolean }> {
-    const body = bodyObject(raw, ['enabled']);
-    await this.orgs.setRobotEnabled(await this.user(req), org, name, body['enabled'], clientAddress(req));
-    return { name, enabled: body['enabled'] as boolean };
+  @ApiOkResponse({ type: RobotStateDto })
+  async patchRobot(
+    @Req() req: Request,
+    @CurrentUser() user: ApiUser,
+    @Param('org') org: string,
+    @Param('name') name: string,
+    @Body() body: EnabledDto,
+  ): Promise<RobotStateDto> {
+    await this.orgs.setRobotEnabled(await this.user(user), org, name, body.enabled, clientAddress(req));
+    return { name, enabled: body.enabled };
   }
 
   @Delete(':org/robots/:name')
   @HttpCode(204)
-  async deleteRobot(@Req() req: AuthedRequest, @Param('org') org: string, @Param('name') name: string): Promise<void> {
-    await this.orgs.deleteRobot(await this.user(req), org, name, clientAddress(req));
+  @ApiNoContentResponse()
+  async deleteRobot(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('name') name: string): Promise<void> {
+    await this.orgs.deleteRobot(await this.user(user), org, name, clientAddress(req));
   }
 }

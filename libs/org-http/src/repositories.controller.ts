@@ -1,11 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountService, UserRecord } from '@wharf/auth-core';
-import { ApiErrorFilter, ApiUser, bodyObject, clientAddress, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/auth-http';
-import { CATEGORIES, Category, RepositoryService, RepoView } from '@wharf/org-core';
+import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/api-http';
+import { CATEGORIES, Category, RepositoryService } from '@wharf/org-core';
 import { NotFoundError, ValidationError } from '@wharf/util';
-
-type AuthedRequest = Request & { user: ApiUser };
+import { MemberDto, MemberPageDto, SetLevelDto } from './organizations.dto';
+import {
+  AuditPageDto,
+  BatchDeleteTagsDto,
+  CreateShareDto,
+  DeletedTagsDto,
+  RepositoryDto,
+  RepositoryPageDto,
+  ShareDto,
+  SharePageDto,
+  TagPageDto,
+  UpdateRepositoryDto,
+} from './repositories.dto';
 
 function oneOf<T extends string>(query: Record<string, unknown>, field: string, allowed: readonly T[]): T | undefined {
   const v = query[field];
@@ -22,8 +34,9 @@ function text(query: Record<string, unknown>, field: string, max = 128): string 
 }
 
 /** `/api/v1/repositories` (SPEC §12): repositories, their tags and shares. `{repo}` may be URL-encoded (`team%2Fapp`). */
+@ApiTags('repositories')
+@ApiBearerAuth()
 @Controller('api/v1/repositories')
-@UseFilters(ApiErrorFilter)
 @UseGuards(JwtAuthGuard)
 export class RepositoriesController {
   constructor(
@@ -31,15 +44,24 @@ export class RepositoriesController {
     private readonly accounts: AccountService,
   ) {}
 
-  private user(req: AuthedRequest): Promise<UserRecord> {
-    return this.accounts.requireUser(req.user);
+  private user(user: ApiUser): Promise<UserRecord> {
+    return this.accounts.requireUser(user);
   }
 
   @Get()
-  async list(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<{ items: RepoView[]; total: number }> {
+  @ApiQuery({ name: 'org', required: false })
+  @ApiQuery({ name: 'q', required: false })
+  @ApiQuery({ name: 'category', required: false, enum: CATEGORIES })
+  @ApiQuery({ name: 'visibility', required: false, enum: ['public', 'private'] })
+  @ApiQuery({ name: 'filter', required: false, enum: ['mine', 'shared-with-me', 'shared-by-me'] })
+  @ApiQuery({ name: 'sort', required: false, enum: ['name', 'updated', 'downloads'] })
+  @ApiQuery({ name: 'page', required: false, type: Number })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number })
+  @ApiOkResponse({ type: RepositoryPageDto })
+  async list(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<RepositoryPageDto> {
     onlyQuery(query, ['org', 'q', 'category', 'visibility', 'filter', 'sort', 'page', 'pageSize']);
     const { page, pageSize } = pagination(query);
-    return this.repos.list(await this.user(req), {
+    return this.repos.list(await this.user(user), {
       org: text(query, 'org', 64),
       q: text(query, 'q'),
       category: oneOf<Category>(query, 'category', CATEGORIES),
@@ -52,90 +74,110 @@ export class RepositoriesController {
   }
 
   @Get(':org/:repo')
-  async get(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string): Promise<RepoView> {
-    return this.repos.get(await this.user(req), `${org}/${repo}`);
+  @ApiOkResponse({ type: RepositoryDto })
+  async get(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string): Promise<RepositoryDto> {
+    return this.repos.get(await this.user(user), `${org}/${repo}`);
   }
 
   @Patch(':org/:repo')
-  async update(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Body() raw: unknown): Promise<RepoView> {
-    const body = bodyObject(raw, ['description', 'category', 'visibility']);
-    return this.repos.update(await this.user(req), `${org}/${repo}`, body, clientAddress(req));
+  @ApiOkResponse({ type: RepositoryDto })
+  async update(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Body() body: UpdateRepositoryDto): Promise<RepositoryDto> {
+    return this.repos.update(await this.user(user), `${org}/${repo}`, body, clientAddress(req));
   }
 
   @Delete(':org/:repo')
   @HttpCode(204)
-  async remove(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string): Promise<void> {
-    await this.repos.delete(await this.user(req), `${org}/${repo}`, clientAddress(req));
+  @ApiNoContentResponse()
+  async remove(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string): Promise<void> {
+    await this.repos.delete(await this.user(user), `${org}/${repo}`, clientAddress(req));
   }
 
   @Get(':org/:repo/tags')
-  async tags(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<object> {
+  @ApiQuery({ name: 'q', required: false })
+  @ApiQuery({ name: 'sort', required: false, enum: ['name', 'time'] })
+  @ApiQuery({ name: 'page', required: false, type: Number })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number })
+  @ApiOkResponse({ type: TagPageDto })
+  async tags(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<TagPageDto> {
     onlyQuery(query, ['q', 'sort', 'page', 'pageSize']);
     const { page, pageSize } = pagination(query);
     const sort = oneOf(query, 'sort', ['name', 'time'] as const) ?? 'time';
-    return this.repos.tags(await this.user(req), `${org}/${repo}`, text(query, 'q'), sort, page, pageSize);
+    return this.repos.tags(await this.user(user), `${org}/${repo}`, text(query, 'q'), sort, page, pageSize);
   }
 
   @Post(':org/:repo/tags\\:batchDelete')
   @HttpCode(200)
-  async batchDelete(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Body() raw: unknown): Promise<{ deleted: string[] }> {
-    const body = bodyObject(raw, ['tags']);
-    return this.repos.deleteTags(await this.user(req), `${org}/${repo}`, body['tags'], clientAddress(req));
+  @ApiOkResponse({ type: DeletedTagsDto })
+  async batchDelete(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Body() body: BatchDeleteTagsDto): Promise<DeletedTagsDto> {
+    return this.repos.deleteTags(await this.user(user), `${org}/${repo}`, body.tags, clientAddress(req));
   }
 
   @Delete(':org/:repo/tags/:tag')
   @HttpCode(204)
-  async deleteTag(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('tag') tag: string): Promise<void> {
-    await this.repos.deleteTags(await this.user(req), `${org}/${repo}`, [tag], clientAddress(req));
+  @ApiNoContentResponse()
+  async deleteTag(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Param('tag') tag: string): Promise<void> {
+    await this.repos.deleteTags(await this.user(user), `${org}/${repo}`, [tag], clientAddress(req));
   }
 
   @Get(':org/:repo/members')
-  async members(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<object> {
-    return pageOf(await this.repos.members(await this.user(req), `${org}/${repo}`), query);
+  @ApiOkResponse({ type: MemberPageDto })
+  async members(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<MemberPageDto> {
+    return pageOf(await this.repos.members(await this.user(user), `${org}/${repo}`), query);
   }
 
   @Get(':org/:repo/members/:username')
-  async member(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('username') username: string): Promise<object> {
-    const all = await this.repos.members(await this.user(req), `${org}/${repo}`);
+  @ApiOkResponse({ type: MemberDto })
+  async member(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Param('username') username: string): Promise<MemberDto> {
+    const all = await this.repos.members(await this.user(user), `${org}/${repo}`);
     const found = all.items.find((m) => m.username === username);
     if (!found) throw new NotFoundError(`${username} has no grant on ${org}/${repo}`);
     return found;
   }
 
   @Put(':org/:repo/members/:username')
-  async setMember(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('username') username: string, @Body() raw: unknown): Promise<object> {
-    const body = bodyObject(raw, ['level']);
-    return this.repos.setMember(await this.user(req), `${org}/${repo}`, username, body['level'], clientAddress(req));
+  @ApiOkResponse({ type: MemberDto })
+  async setMember(
+    @Req() req: Request, @CurrentUser() user: ApiUser,
+    @Param('org') org: string,
+    @Param('repo') repo: string,
+    @Param('username') username: string,
+    @Body() body: SetLevelDto,
+  ): Promise<MemberDto> {
+    return this.repos.setMember(await this.user(user), `${org}/${repo}`, username, body.level, clientAddress(req));
   }
 
   @Delete(':org/:repo/members/:username')
   @HttpCode(204)
-  async removeMember(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('username') username: string): Promise<void> {
-    await this.repos.removeMember(await this.user(req), `${org}/${repo}`, username, clientAddress(req));
+  @ApiNoContentResponse()
+  async removeMember(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Param('username') username: string): Promise<void> {
+    await this.repos.removeMember(await this.user(user), `${org}/${repo}`, username, clientAddress(req));
   }
 
   @Post(':org/:repo/shares')
   @HttpCode(201)
-  async share(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Body() raw: unknown): Promise<object> {
-    const body = bodyObject(raw, ['account', 'deadline', 'description', 'permission']);
-    return this.repos.share(await this.user(req), `${org}/${repo}`, body, clientAddress(req));
+  @ApiCreatedResponse({ type: ShareDto })
+  async share(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Body() body: CreateShareDto): Promise<ShareDto> {
+    return this.repos.share(await this.user(user), `${org}/${repo}`, body, clientAddress(req));
   }
 
   @Get(':org/:repo/shares')
-  async shares(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<object> {
-    return pageOf(await this.repos.shares(await this.user(req), `${org}/${repo}`), query);
+  @ApiOkResponse({ type: SharePageDto })
+  async shares(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<SharePageDto> {
+    return pageOf(await this.repos.shares(await this.user(user), `${org}/${repo}`), query);
   }
 
   @Delete(':org/:repo/shares/:account')
   @HttpCode(204)
-  async unshare(@Req() req: AuthedRequest, @Param('org') org: string, @Param('repo') repo: string, @Param('account') account: string): Promise<void> {
-    await this.repos.unshare(await this.user(req), `${org}/${repo}`, account, clientAddress(req));
+  @ApiNoContentResponse()
+  async unshare(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Param('account') account: string): Promise<void> {
+    await this.repos.unshare(await this.user(user), `${org}/${repo}`, account, clientAddress(req));
   }
 }
 
 /** `/api/v1/audit-events?from=&to=&actor=&action=&resource=` (owners: their account; administrators: all). */
+@ApiTags('audit')
+@ApiBearerAuth()
 @Controller('api/v1/audit-events')
-@UseFilters(ApiErrorFilter)
 @UseGuards(JwtAuthGuard)
 export class AuditController {
   constructor(
@@ -144,7 +186,15 @@ export class AuditController {
   ) {}
 
   @Get()
-  async search(@Req() req: AuthedRequest, @Query() query: Record<string, unknown>): Promise<object> {
+  @ApiQuery({ name: 'from', required: false, description: 'ISO date-time' })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO date-time' })
+  @ApiQuery({ name: 'actor', required: false })
+  @ApiQuery({ name: 'action', required: false })
+  @ApiQuery({ name: 'resource', required: false })
+  @ApiQuery({ name: 'page', required: false, type: Number })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number })
+  @ApiOkResponse({ type: AuditPageDto })
+  async search(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<AuditPageDto> {
     onlyQuery(query, ['from', 'to', 'actor', 'action', 'resource', 'page', 'pageSize']);
     const { page, pageSize } = pagination(query);
     const date = (field: string) => {
@@ -154,7 +204,7 @@ export class AuditController {
       if (Number.isNaN(d.getTime())) throw new ValidationError(field, `${field} must be an ISO date-time`);
       return d;
     };
-    return this.repos.searchAudit(await this.accounts.requireUser(req.user), {
+    return this.repos.searchAudit(await this.accounts.requireUser(user), {
       from: date('from'),
       to: date('to'),
       actor: text(query, 'actor'),

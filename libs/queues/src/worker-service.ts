@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig, WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
-import { createLogger, Logger, Metrics, requestIdMiddleware } from '@wharf/observability';
+import { createLogger, Logger, Metrics, nestLoggerOf, requestIdMiddleware } from '@wharf/observability';
 import { QueuesModule } from './queues.module';
 import { QueueWorkers } from './queue-workers';
 
@@ -42,9 +42,9 @@ export async function runWorkerService(spec: WorkerServiceSpec): Promise<void> {
     ].filter((x): x is string => typeof x === 'string');
     if (missing.length > 0) throw new ConfigError(missing);
     const logger = createLogger(spec.name, config.logLevel);
-    const metrics = new Metrics(spec.name);
+    const metrics = new Metrics(spec.name, logger);
     const full = { ...config, databaseUrl: config.databaseUrl!, redisUrl: config.redisUrl! };
-    const app = await NestFactory.create(WorkerAppModule.forRoot(full, logger), { logger: ['error', 'warn'] });
+    const app = await NestFactory.create(WorkerAppModule.forRoot(full, logger), { logger: nestLoggerOf(logger) });
     app.use(metrics.middleware(), requestIdMiddleware());
     const workers = new QueueWorkers(full.redisUrl, logger, metrics);
     spec.consume(workers, logger, full);

@@ -1,3 +1,4 @@
+import { closeGracefully } from '@wharf/util';
 import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -72,12 +73,7 @@ export async function listenFront(
   return {
     server,
     close: async (graceMs = 0) => {
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-      clearTimeout(timer);
-      server.closeAllConnections();
+      await closeGracefully(server, graceMs);
       await app.close();
     },
   };

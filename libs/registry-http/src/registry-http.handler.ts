@@ -8,6 +8,7 @@ import { BlobService, ManifestService, rangeHeader, RegistryLimits, UploadServic
 import { parseRegistryPath, RegistryRoute, splitUrl } from '@wharf/registry-routes';
 import { StorageFullError } from '@wharf/storage-api';
 import { AccessControl, AccessRequest, Principal, RegistryAction } from './access-control.port';
+import { noteRequestUser } from '@wharf/observability';
 import { contentLength, discardBody, header, readBody, send, sendError, sendJson } from './http-io';
 
 export interface RegistryLogger {
@@ -51,6 +52,7 @@ export class RegistryHttpHandler {
       const method = req.method ?? 'GET';
       const need = requiredAccess(route, method, query);
       const principal = await this.access.authorize(req, need);
+      noteRequestUser(req, principal.subject);
       await this.dispatch(route, method, { req, res, query, principal });
     } catch (caught) {
       const err =

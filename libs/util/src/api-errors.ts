@@ -1,6 +1,6 @@
 /**
  * Errors the management API turns into `{"error": {"code", "message", "field"?}}` with a status
- * (see ApiErrorFilter in @wharf/auth-http). Domain services throw these; they never build responses.
+ * (see ApiErrorFilter in @wharf/api-http). Domain services throw these; they never build responses.
  */
 export class ApiError extends Error {
   constructor(

@@ -2,3 +2,4 @@ export * from './ttl-cache';
 export * from './api-errors';
 export * from './process-guard';
 export * from './client-address';
+export * from './close-gracefully';
