@@ -1,11 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Queue } from 'bullmq';
-import { migrate } from '@wharf/database';
 import { JobQueues } from '@wharf/queues';
 import { requireService, sha256 } from '@wharf/testing';
 import { freePort, waitForPort } from '../apps/server/src/local-process';
+import { createOwnDatabase, OwnDatabase } from './support/own-database';
 import { startRegistryProcess, TestRegistry } from './support/test-registry';
 
 /**
@@ -41,7 +40,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 }
 
 (suiteDatabase && redisAvailable ? describe : describe.skip)('event bus: outbox, queues and worker services', () => {
-  const dbName = `wharf_events_${randomBytes(4).toString('hex')}`;
+  let own: OwnDatabase;
   let databaseUrl: string;
   let redisPort: number;
   let redis: ChildProcess;
@@ -51,14 +50,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
   let queue: Queue;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: suiteDatabase });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(suiteDatabase as string);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-    await migrate(databaseUrl);
+    own = await createOwnDatabase(suiteDatabase as string, 'events');
+    databaseUrl = own.url;
     redisPort = await freePort();
     redis = await startRedis(redisPort);
     redisUrl = `redis://127.0.0.1:${redisPort}`;
@@ -74,10 +67,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
     await queue?.close().catch(() => undefined);
     await Promise.all([registry?.close(), events?.close()]);
     if (redis) await stopRedis(redis);
-    const admin = new Client({ connectionString: suiteDatabase });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await own?.drop();
   });
 
   const push = async (repo: string, tag: string): Promise<string> => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { requireService } from '@wharf/testing';
 import { busyboxRootfsTar, runAsync } from './support/commands';
 import { cleanUpStarted, npmStart, Wharf } from './support/npm-start';
+import { readmeTours } from './support/readme';
 import { freePort } from './support/test-registry';
 
 /**
@@ -17,12 +18,6 @@ import { freePort } from './support/test-registry';
 const dockerHost = requireService('WHARF_TEST_DOCKER_HOST', 'dockerd');
 const containerd = requireService('WHARF_TEST_CONTAINERD_ADDRESS', 'containerd and ctr');
 const jq = spawnSync('jq', ['--version']).status === 0 ? 'jq' : requireService('WHARF_TEST_JQ', 'jq');
-
-export function readmeTours(readme: string): string {
-  const blocks = [...readme.matchAll(/<!-- tour -->\n```bash\n([\s\S]*?)```/g)].map((m) => m[1] as string);
-  if (blocks.length === 0) throw new Error('README.md has no <!-- tour --> blocks');
-  return blocks.join('\n');
-}
 
 (dockerHost && containerd && jq ? describe : describe.skip)('README tours', () => {
   let wharf: Wharf;

@@ -37,6 +37,7 @@ const PACKAGES = [
   { pkg: 'podman', bin: 'podman', vars: ['WHARF_TEST_PODMAN'] },
   { pkg: 'busybox-static', bin: 'busybox', vars: ['WHARF_TEST_BUSYBOX'] },
   { pkg: 'jq', bin: 'jq', vars: ['WHARF_TEST_JQ'] },
+  { pkg: 'nginx-light', bin: 'nginx', vars: ['WHARF_TEST_NGINX'] },
 ];
 
 /** Records why a service is missing, for the specs' SKIPPED line (libs/testing requireService). */
