@@ -19,12 +19,14 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
   const shared = () => ({ REDIS_URL: redisUrl as string, WHARF_SECRET_KEY: TEST_SECRET_KEY, WHARF_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
 
   beforeAll(async () => {
-    [auth, org] = await Promise.all([
-      startRegistryProcess(databaseUrl as string, { app: 'auth', env: shared() }),
-      startRegistryProcess(databaseUrl as string, { app: 'org', env: shared() }),
+    auth = await startRegistryProcess(databaseUrl as string, { app: 'auth', env: shared() });
+    // org and the registry check tokens with the keys auth publishes.
+    const jwks = { WHARF_AUTH_JWKS_URL: `${auth.url}/token/jwks.json` };
+    const registry = { ...shared(), ...jwks, WHARF_AUTH: 'token', WHARF_PUBLIC_URL: auth.url };
+    [org, ...replicas] = await Promise.all([
+      startRegistryProcess(databaseUrl as string, { app: 'org', env: { ...shared(), ...jwks } }),
+      ...[1, 2].map(() => startRegistryProcess(databaseUrl as string, { env: registry })),
     ]);
-    const registry = { ...shared(), WHARF_AUTH: 'token', WHARF_AUTH_JWKS_URL: `${auth.url}/token/jwks.json`, WHARF_PUBLIC_URL: auth.url };
-    replicas = await Promise.all([1, 2].map(() => startRegistryProcess(databaseUrl as string, { env: registry })));
   }, 120_000);
   afterAll(async () => {
     await Promise.all([auth, org, ...(replicas ?? [])].map((p) => p?.close()));
@@ -89,6 +91,45 @@ const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
     expect(authText).toMatch(/wharf_http_requests_total\{service="auth",route="\/api\/v1\/auth\/login",method="POST",status="200"\} 1/);
     for (const text of [registryText, orgText, authText]) expect(text).toMatch(/process_resident_memory_bytes \d+/);
     for (const s of [auth, org]) expect((await fetch(`${s.url}/readyz`, { headers: { 'x-request-id': 'split-1' } })).headers.get('x-request-id')).toBe('split-1');
+  });
+
+  it('the org service checks API tokens against the keys auth publishes, as the registry does', async () => {
+    const jwksFetches = async () =>
+      Number(/wharf_http_requests_total\{service="auth",route="\/token\/jwks.json",method="GET",status="200"\} (\d+)/.exec(await (await fetch(`${auth.url}/metrics`)).text())?.[1] ?? 0);
+    const login = await fetch(`${auth.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
+    });
+    const bearer = ((await login.json()) as { accessToken: string }).accessToken;
+    const me = (t: string, at = org) => fetch(`${at.url}/api/v1/organizations?pageSize=1`, { headers: { authorization: `Bearer ${t}` } });
+    expect((await me(bearer)).status).toBe(200);
+    const before = await jwksFetches();
+    for (let i = 0; i < 10; i++) expect((await me(bearer)).status).toBe(200); // cached: no fetch per request
+    expect(await jwksFetches()).toBe(before);
+    // A key id nobody published: org asks auth once, then refuses.
+    const [h, p, sig] = bearer.split('.') as [string, string, string];
+    const header = { ...JSON.parse(Buffer.from(h, 'base64url').toString()), kid: 'not-published' };
+    expect((await me(`${Buffer.from(JSON.stringify(header)).toString('base64url')}.${p}.${sig}`)).status).toBe(401);
+    expect(await jwksFetches()).toBe(before + 1);
+    // An org service or a registry that cannot reach auth answers 503, not 401 or 500.
+    const dead = { ...shared(), WHARF_AUTH: 'token', WHARF_AUTH_JWKS_URL: 'http://127.0.0.1:9/token/jwks.json' };
+    const [cutOrg, cutRegistry] = await Promise.all([
+      startRegistryProcess(databaseUrl as string, { app: 'org', env: dead }),
+      startRegistryProcess(databaseUrl as string, { env: dead }),
+    ]);
+    try {
+      const res = await me(bearer, cutOrg);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/signing keys could not be fetched/);
+      const basic = `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}`;
+      const registryToken = ((await (await fetch(`${auth.url}/token?service=wharf-registry`, { headers: { authorization: basic } })).json()) as { token: string }).token;
+      const v2 = await fetch(`${cutRegistry.url}/v2/`, { headers: { authorization: `Bearer ${registryToken}` } });
+      expect(v2.status).toBe(503);
+      expect(((await v2.json()) as { errors: { code: string }[] }).errors[0]?.code).toBe('UNAVAILABLE');
+    } finally {
+      await Promise.all([cutOrg.close(), cutRegistry.close()]);
+    }
   });
 
   it('the org service says which settings are missing', async () => {

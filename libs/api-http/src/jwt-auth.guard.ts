@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import jwt from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { API_AUDIENCE, AUTH_SETTINGS, AuthSettings, SigningKeyRing } from '@wharf/auth-core';
+import { OciError } from '@wharf/oci-errors';
+import { API_AUDIENCE, AUTH_SETTINGS, AuthSettings, VerificationKeys } from '@wharf/auth-core';
 import { storeErrorAsOci } from '@wharf/database';
+import { keysUnavailable } from '@wharf/auth-core';
 
 export interface ApiUser {
   userId: string;
@@ -13,12 +15,20 @@ export interface ApiUser {
 }
 
 /**
+ * The keys API bearer tokens are checked with: the auth service's JWKS through a JwksKeyCache, as
+ * the registry checks its tokens (no database read per request; a new `kid` after a rotation is one
+ * coalesced refresh).
+ */
+export const API_VERIFICATION_KEYS = Symbol('API_VERIFICATION_KEYS');
+
+/**
  * passport-jwt strategy for the management API and console: bearer tokens from
- * `POST /api/v1/auth/login`, verified with the shared signing keys (by `kid`), audience `wharf-api`.
+ * `POST /api/v1/auth/login`, verified with the auth service's published keys (by `kid`), audience
+ * `wharf-api`.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(keys: SigningKeyRing, @Inject(AUTH_SETTINGS) settings: AuthSettings) {
+  constructor(@Inject(API_VERIFICATION_KEYS) keys: VerificationKeys, @Inject(AUTH_SETTINGS) settings: AuthSettings) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       algorithms: ['RS256'],
@@ -27,9 +37,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       secretOrKeyProvider: (_req: unknown, rawJwt: string, done: (err: unknown, key?: string) => void) => {
         const kid = jwt.decode(rawJwt, { complete: true })?.header.kid;
         if (!kid) return done(new Error('token has no kid'));
-        keys.publicKey(kid).then(
+        keys.get(kid).then(
           (key) => (key ? done(null, key.export({ format: 'pem', type: 'spki' }) as string) : done(new Error('unknown signing key'))),
-          (err) => done(err),
+          (err: Error) => done(keysUnavailable(err)),
         );
       },
     });
@@ -43,12 +53,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
 /**
  * Guard for every management API route that needs a signed-in user. A key lookup that failed
- * because the database did not answer is a 503, not a 401 (passport reports both as failures).
+ * because the auth service or the database did not answer is a 503, not a 401 (passport reports
+ * both as failures).
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   override handleRequest<TUser>(err: unknown, user: TUser | false, info: unknown): TUser {
-    const down = storeErrorAsOci(err) ?? storeErrorAsOci(info);
+    // passport-jwt reports a key provider's error as `info` (a failure), not as `err`.
+    const down = [err, info].find((e): e is OciError => e instanceof OciError) ?? storeErrorAsOci(err) ?? storeErrorAsOci(info);
     if (down) throw down;
     return super.handleRequest(err, user, info, undefined as never) as TUser;
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
@@ -14,6 +15,7 @@ import {
   CredentialVerifier,
   IDENTITY_STORE,
   IdentityStore,
+  JwksKeyCache,
   LOGIN_RATE_LIMITER,
   LoginRateLimiter,
   SigningKeyRing,
@@ -24,7 +26,7 @@ import type { WharfConfig } from '@wharf/config';
 import { createRedisClient, PG_POOL, PgAuditLog, PgIdentityStore, ReadinessChecks } from '@wharf/database';
 import { SecretBox } from '@wharf/identity';
 import { AccessKeysController, AuthController } from './auth.controller';
-import { JwtAuthGuard, JwtStrategy } from '@wharf/api-http';
+import { API_VERIFICATION_KEYS, JwtAuthGuard, JwtStrategy } from '@wharf/api-http';
 import { securityHeaders } from './security-headers.middleware';
 import { RedisLoginRateLimiter } from './redis-login-rate-limiter';
 import { TokenController } from './token.controller';
@@ -124,6 +126,8 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: (s: IdentityStore, a: AuditLog, box: SecretBox, clock: Clock) => new AccountService(s, a, box, clock, settings),
           inject: [IDENTITY_STORE, AUDIT_LOG, SecretBox, CLOCK],
         },
+        // API tokens are checked against the published JWKS (WHARF_AUTH_JWKS_URL), as the registry checks its tokens.
+        { provide: API_VERIFICATION_KEYS, useValue: JwksKeyCache.overHttp(c.jwksUrl, { ca: c.jwksCaFile ? readFileSync(c.jwksCaFile) : undefined }) },
         JwtStrategy,
         JwtAuthGuard,
       ],

@@ -18,6 +18,7 @@ import {
   STORAGE_DRIVER,
   UploadService,
 } from '@wharf/registry-core';
+import { JwksKeyCache } from '@wharf/auth-core';
 import { REGISTRY_NOTIFIER, RegistryNotifier } from '@wharf/org-core';
 import { createStorageDriver, StorageDriver } from '@wharf/storage';
 import { clientAddressResolver } from '@wharf/util';
@@ -25,7 +26,7 @@ import { PathNotFoundError } from '@wharf/storage-api';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
 import { RedisDownloadCounter } from './redis-download-counter';
 import { RedisRegistryNotifier } from './redis-registry-notifier';
-import { JwksKeyCache, TokenAccessControl } from './token-access-control';
+import { TokenAccessControl } from './token-access-control';
 import { RegistryHttpHandler } from './registry-http.handler';
 
 const PUSH_MS = 1_000;
@@ -74,7 +75,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
       (config.auth === 'none'
         ? new AllowAllAccess()
         : new TokenAccessControl(
-            new JwksKeyCache(config.jwksUrl, 1_000, config.jwksCaFile ? readFileSync(config.jwksCaFile) : undefined),
+            JwksKeyCache.overHttp(config.jwksUrl, { ca: config.jwksCaFile ? readFileSync(config.jwksCaFile) : undefined }),
             { realm: `${config.publicUrl}/token`, service: config.tokenService, issuer: config.tokenIssuer, jwksUrl: config.jwksUrl },
             (name) => store.organizationId(name),
           ));

@@ -1,7 +1,6 @@
-import { createPublicKey, KeyObject } from 'node:crypto';
-import { get as httpsGet } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import jwt from 'jsonwebtoken';
+import { keysUnavailable, VerificationKeys } from '@wharf/auth-core';
 import { OciError } from '@wharf/oci-errors';
 import { organizationOf } from '@wharf/oci-spec';
 import type { CatalogViewer } from '@wharf/registry-core';
@@ -28,80 +27,6 @@ interface RegistryClaims extends jwt.JwtPayload {
 }
 
 /**
- * Verification keys from the auth service's JWKS, cached in memory: a token verification never
- * calls out, except when a token names a `kid` not seen yet (key rotation). Such refreshes are
- * coalesced and spaced at least `minRefreshMs` apart: every request with an unknown kid joins the one
- * pending refresh (scheduled for the next allowed moment), so made-up kids cannot turn into a flood
- * of JWKS fetches however the waiters' timers happen to fall.
- */
-export class JwksKeyCache {
-  private keys = new Map<string, KeyObject>();
-  private lastFetch = 0;
-  private pending: Promise<void> | null = null;
-
-  constructor(
-    private readonly url: string,
-    private readonly minRefreshMs = 1_000,
-    /** Extra CA to trust for an https URL (a self-signed auth service). */
-    private readonly ca?: Buffer,
-  ) {}
-
-  async get(kid: string): Promise<KeyObject | null> {
-    const known = this.keys.get(kid);
-    if (known) return known;
-    await this.refreshSoon();
-    return this.keys.get(kid) ?? null;
-  }
-
-  /** The one pending refresh: started now when allowed, else at lastFetch + minRefreshMs. */
-  private refreshSoon(): Promise<void> {
-    if (this.pending) return this.pending;
-    const wait = this.lastFetch + this.minRefreshMs - Date.now();
-    this.pending = (async () => {
-      try {
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const body = (await this.download()) as { keys?: (Record<string, unknown> & { kid?: string })[] };
-        const next = new Map<string, KeyObject>();
-        for (const jwk of body.keys ?? []) {
-          if (typeof jwk.kid === 'string') next.set(jwk.kid, createPublicKey({ key: jwk as never, format: 'jwk' }));
-        }
-        this.keys = next;
-      } finally {
-        this.lastFetch = Date.now();
-        this.pending = null;
-      }
-    })();
-    return this.pending;
-  }
-
-  private async download(): Promise<unknown> {
-    if (!this.ca) {
-      const res = await fetch(this.url, { signal: AbortSignal.timeout(5_000) });
-      if (!res.ok) throw new Error(`JWKS ${this.url} answered ${res.status}`);
-      return res.json();
-    }
-    // fetch cannot be given a CA: node's https can.
-    return new Promise((resolve, reject) => {
-      const req = httpsGet(this.url, { ca: this.ca, timeout: 5_000 }, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`JWKS ${this.url} answered ${res.statusCode}`));
-          try {
-            resolve(JSON.parse(Buffer.concat(parts).toString('utf8')));
-          } catch (err) {
-            reject(err);
-          }
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`JWKS ${this.url} did not answer`)));
-      req.on('error', reject);
-    });
-  }
-}
-
-/**
  * Docker token authentication on the registry: every request needs a Bearer JWT from the auth
  * service whose `access` claim covers the route's scope. Anything else is 401 with the
  * `WWW-Authenticate` challenge that sends the client to the token endpoint.
@@ -111,7 +36,7 @@ export class TokenAccessControl implements AccessControl {
   private readonly verified = new TtlCache<RegistryClaims>(60_000, 10_000);
 
   constructor(
-    private readonly keys: JwksKeyCache,
+    private readonly keys: VerificationKeys,
     private readonly settings: TokenAuthSettings,
     /** The organization's current id (cached by the registry store; forgotten when it is deleted). */
     private readonly organizationId: (name: string) => Promise<string | null>,
@@ -161,7 +86,7 @@ export class TokenAccessControl implements AccessControl {
     const cached = this.verified.get(token);
     if (cached && (cached.exp ?? 0) * 1000 > Date.now()) return cached;
     const kid = jwt.decode(token, { complete: true })?.header.kid;
-    const key = typeof kid === 'string' ? await this.keys.get(kid) : null;
+    const key = typeof kid === 'string' ? await this.keys.get(kid).catch((err: Error) => Promise.reject(keysUnavailable(err))) : null;
     if (!key) throw this.challenge(need, 'invalid_token', 'token is signed by an unknown key');
     try {
       const claims = jwt.verify(token, key, { algorithms: ['RS256', 'ES256'], audience: this.settings.service, issuer: this.settings.issuer }) as RegistryClaims;

@@ -3,3 +3,4 @@ export * from './api-errors';
 export * from './process-guard';
 export * from './client-address';
 export * from './close-gracefully';
+export * from './fetch-json';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { JwksKeyCache } from './token-access-control';
+import { JwksKeyCache } from './jwks-key-cache';
 
 /** A JWKS endpoint that counts how often it is asked. */
 function jwksServer(kids: string[]): { start(): Promise<string>; stop(): Promise<void>; fetches: () => number; add(kid: string): void } {
@@ -27,7 +27,7 @@ function jwksServer(kids: string[]): { start(): Promise<string>; stop(): Promise
 describe('JwksKeyCache', () => {
   it('fetches the keys once, and again only for a key id it has not seen', async () => {
     const jwks = jwksServer(['k1', 'k2']);
-    const cache = new JwksKeyCache(await jwks.start(), 50);
+    const cache = JwksKeyCache.overHttp(await jwks.start(), { minRefreshMs: 50 });
     try {
       for (let i = 0; i < 20; i++) expect(await cache.get(i % 2 ? 'k1' : 'k2')).not.toBeNull();
       expect(jwks.fetches()).toBe(1);
@@ -43,7 +43,7 @@ describe('JwksKeyCache', () => {
 
   it('coalesces unknown key ids into spaced refreshes, so made-up kids cannot flood the auth service', async () => {
     const jwks = jwksServer(['k1']);
-    const cache = new JwksKeyCache(await jwks.start(), 200);
+    const cache = JwksKeyCache.overHttp(await jwks.start(), { minRefreshMs: 200 });
     try {
       await cache.get('k1');
       const started = Date.now();
@@ -59,7 +59,7 @@ describe('JwksKeyCache', () => {
 
   it('makes one refresh however the waiting requests fall on the clock (a slow, loaded machine)', async () => {
     const jwks = jwksServer(['k1']);
-    const cache = new JwksKeyCache(await jwks.start(), 200);
+    const cache = JwksKeyCache.overHttp(await jwks.start(), { minRefreshMs: 200 });
     const realNow = Date.now.bind(Date);
     let skew = 0;
     try {
