@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { Queue } from 'bullmq';
-import { JobQueues } from '@wharf/queues';
+import { Redis } from 'ioredis';
+import { BroadcastClient, BROADCASTS, JobQueues } from '@wharf/queues';
 import { requireService, sha256 } from '@wharf/testing';
 import { freePort, waitForPort } from '../apps/server/src/local-process';
 import { createOwnDatabase, OwnDatabase } from './support/own-database';
@@ -120,6 +121,33 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
       expect((await db.query(`SELECT 1 FROM registry_outbox WHERE tag = 'offline'`)).rowCount).toBe(0);
     } finally {
       await db.end();
+    }
+  }, 60_000);
+
+  it('a registry replica started while Redis is down hears cache invalidations once Redis is back', async () => {
+    await stopRedis(redis);
+    const replica = await startRegistryProcess(databaseUrl, { env: { REDIS_URL: redisUrl } }).finally(async () => {
+      redis = await startRedis(redisPort); // the replica started without Redis (or failed to): Redis back for the rest
+    });
+    const client = new BroadcastClient(redisUrl, 2_000);
+    const probe = new Redis(redisUrl, { lazyConnect: true });
+    try {
+      await until('both registries to subscribe', async () => {
+        const [, count] = (await probe.pubsub('NUMSUB', BROADCASTS.registryRemoved)) as [string, number];
+        return count >= 2; // the suite's registry and this replica
+      });
+      const digest = await push('events/cached', 'v1');
+      const manifest = `${replica.url}/v2/events/cached/manifests/${digest}`;
+      expect((await fetch(manifest)).status).toBe(200); // now in the replica's cache (10 s)
+      expect((await fetch(`${registry.url}/v2/events/cached/manifests/${digest}`, { method: 'DELETE' })).status).toBe(202);
+      expect((await fetch(manifest)).status).toBe(200); // another replica's delete: still cached here
+      await client.broadcast(BROADCASTS.registryRemoved, { name: 'events/cached' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await fetch(manifest)).status).toBe(404);
+    } finally {
+      probe.disconnect();
+      await client.close();
+      await replica.close();
     }
   }, 60_000);
 

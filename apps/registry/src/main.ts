@@ -17,7 +17,13 @@ async function main(): Promise<void> {
     const app = await NestFactory.create(RegistryAppModule.forRoot({ ...config, databaseUrl: config.databaseUrl }, logger), {
       logger: nestLoggerOf(logger),
     });
-    const front = await listenFront(app, { host: config.host, port: config.port, tls: tlsFiles(config), metrics: new Metrics('registry', logger) });
+    const front = await listenFront(app, {
+      host: config.host,
+      port: config.port,
+      tls: tlsFiles(config),
+      metrics: new Metrics('registry', logger),
+      broadcasts: config.redisUrl ? { redisUrl: config.redisUrl, timeoutMs: config.redisTimeoutMs } : undefined,
+    });
     logger.info(`registry listening on ${config.host}:${config.port}`);
     const shutdown = () => void front.close(config.shutdownTimeoutMs).then(() => process.exit(0));
     process.once('SIGINT', shutdown);

@@ -65,6 +65,7 @@ async function main(): Promise<void> {
       { logger: nestLoggerOf(logger) },
     );
     const metrics = new Metrics('server', logger);
+    // One process: a delete forgets the registry's cache in place, no broadcast needs hearing.
     const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls, metrics });
     // The worker services run here too: their queues live in the same Redis.
     const workers = new QueueWorkers(redisUrl, logger, metrics);

@@ -16,7 +16,8 @@ import {
   RepositoryService,
   RepoStore,
 } from '@wharf/org-core';
-import { RedisRegistryNotifier } from '@wharf/registry-http';
+import { BroadcastRegistryNotifier } from '@wharf/registry-http';
+import { BroadcastClient } from '@wharf/queues';
 import { AccountsController } from './accounts.controller';
 import { OrganizationsController } from './organizations.controller';
 import { AuditController, RepositoriesController } from './repositories.controller';
@@ -39,7 +40,8 @@ export class OrgModule {
           // otherwise publish to the registry replicas over Redis.
           provide: NOTIFIER,
           useFactory: (registry?: RegistryNotifier): RegistryNotifier =>
-            registry ?? (config.redisUrl ? new RedisRegistryNotifier(config.redisUrl, null, config.redisTimeoutMs) : { removed: async () => undefined }),
+            registry ??
+            (config.redisUrl ? new BroadcastRegistryNotifier(new BroadcastClient(config.redisUrl, config.redisTimeoutMs), null) : { removed: async () => undefined }),
           inject: [{ token: REGISTRY_NOTIFIER, optional: true }],
         },
         { provide: ORG_STORE, useFactory: (pool: Pool) => new PgOrgStore(pool), inject: [PG_POOL] },

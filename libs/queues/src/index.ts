@@ -5,3 +5,4 @@ export * from './queue-workers';
 export * from './queues.module';
 export * from './worker-service';
 export * from './pending-workers';
+export * from './broadcasts';

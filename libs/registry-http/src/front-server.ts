@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { assignRequestId, expressRoute, Metrics } from '@wharf/observability';
 import { parseRegistryPath, splitUrl } from '@wharf/registry-routes';
 import { RegistryHttpHandler } from './registry-http.handler';
+import { connectBroadcasts } from './registry-broadcasts';
 import { YoungGcPacer } from './young-gc-pacer';
 
 /** PEM certificate chain and key: the front server then speaks HTTPS. */
@@ -55,6 +56,8 @@ export interface ListenOptions {
   tls?: TlsFiles;
   /** Serves `GET /metrics` and counts every request. */
   metrics?: Metrics;
+  /** Listen to the broadcasts other services send over this Redis (cache invalidation). */
+  broadcasts?: { redisUrl: string; timeoutMs: number };
 }
 
 /**
@@ -67,7 +70,9 @@ export async function listenFront(
   options: ListenOptions,
 ): Promise<{ server: Server; close: (graceMs?: number) => Promise<void> }> {
   options.beforeInit?.(app);
+  if (options.broadcasts) connectBroadcasts(app, options.broadcasts.redisUrl, options.broadcasts.timeoutMs);
   await app.init();
+  await app.startAllMicroservices();
   const server = createFrontServer(app, app.get(RegistryHttpHandler), options.pacer, options.tls, options.metrics);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host, resolve));
   return {

@@ -6,4 +6,4 @@ export * from './front-server';
 export * from './token-access-control';
 export * from './redis-download-counter';
 export * from './young-gc-pacer';
-export * from './redis-registry-notifier';
+export * from './registry-broadcasts';

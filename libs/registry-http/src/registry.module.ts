@@ -4,6 +4,7 @@ import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, OnModuleI
 import { Pool } from 'pg';
 import type { WharfConfig } from '@wharf/config';
 import { createRedisClient, PG_POOL, PgAuditLog, PgRegistryStore, ReadinessChecks } from '@wharf/database';
+import { BroadcastClient } from '@wharf/queues';
 import {
   BlobService,
   CachingRegistryStore,
@@ -25,7 +26,7 @@ import { clientAddressResolver } from '@wharf/util';
 import { PathNotFoundError } from '@wharf/storage-api';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
 import { RedisDownloadCounter } from './redis-download-counter';
-import { RedisRegistryNotifier } from './redis-registry-notifier';
+import { BroadcastRegistryNotifier, RegistryBroadcastsController } from './registry-broadcasts';
 import { TokenAccessControl } from './token-access-control';
 import { RegistryHttpHandler } from './registry-http.handler';
 
@@ -49,7 +50,6 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
 
   /** Every replica pushes its download counts to Redis every second and flushes them to Postgres every few. */
   async onModuleInit(): Promise<void> {
-    if (this.notifier instanceof RedisRegistryNotifier) await this.notifier.listen();
     const counter = this.downloads;
     if (counter instanceof RedisDownloadCounter) {
       this.timers = [
@@ -62,7 +62,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    if (this.notifier instanceof RedisRegistryNotifier) await this.notifier.close();
+    if (this.notifier instanceof BroadcastRegistryNotifier) await this.notifier.close();
     if (this.downloads instanceof RedisDownloadCounter) {
       await this.downloads.flush().catch(() => undefined);
       this.downloads.close();
@@ -84,12 +84,14 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
       module: RegistryModule,
       // Global: in single-machine mode the management API tells this registry's cache about deletes.
       global: true,
+      // Event patterns only: heard where the app listens to broadcasts (listenFront's `broadcasts`).
+      controllers: [RegistryBroadcastsController],
       providers: [
         {
           provide: REGISTRY_NOTIFIER,
           useFactory: (store: RegistryStore): RegistryNotifier => {
             const local = store instanceof CachingRegistryStore ? store : null;
-            if (config.redisUrl) return new RedisRegistryNotifier(config.redisUrl, local, config.redisTimeoutMs);
+            if (config.redisUrl) return new BroadcastRegistryNotifier(new BroadcastClient(config.redisUrl, config.redisTimeoutMs), local);
             return { removed: async (name) => local?.forget(name) };
           },
           inject: [REGISTRY_STORE],
