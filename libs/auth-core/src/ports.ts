@@ -59,6 +59,19 @@ export interface SigningKeyRecord {
 
 export type OrgCreation = { kind: 'created' } | { kind: 'exists' } | { kind: 'quota'; quota: number };
 
+/** An organization to create, with what must be written with it or not at all. */
+export interface NewOrganization {
+  name: string;
+  accountId: string;
+  /** The account's organization quota when the account sets none. */
+  defaultQuota: number;
+  visibility?: Visibility;
+  /** A user given manage on it (a member who creates an organization manages it). */
+  managerUserId?: string;
+  /** Its audit entry. */
+  audit: AuditEvent;
+}
+
 export interface IdentityStore {
   findUserByUsername(username: string): Promise<UserRecord | null>;
   findUserById(id: string): Promise<UserRecord | null>;
@@ -85,7 +98,11 @@ export interface IdentityStore {
   /** Facts for evaluating `principal` on `repository` (whose organization is its first component). */
   repositoryFacts(principal: Principal, repository: string): Promise<RepositoryFacts>;
   /** Creates organization `name` for the account unless taken or over quota (`defaultQuota` when unset). */
-  createOrganization(name: string, accountId: string, defaultQuota: number, visibility?: Visibility): Promise<OrgCreation>;
+  /**
+   * Creates the organization when the name is free and the account is under its quota, with its
+   * manager grant and audit entry in the same transaction: all of them or none.
+   */
+  createOrganization(org: NewOrganization): Promise<OrgCreation>;
 
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   addSigningKey(key: SigningKeyRecord): Promise<void>;

@@ -157,12 +157,14 @@ export class TokenIssuer {
     const options = { now: this.clock.now(), anonymousPull: this.settings.anonymousPull };
     let facts = await this.store.repositoryFacts(principal, repository);
     if (!facts.organization && requested.includes('push') && principal.kind === 'user') {
-      const created = await this.store.createOrganization(org, principal.accountId, this.settings.orgQuota);
+      const created = await this.store.createOrganization({
+        name: org,
+        accountId: principal.accountId,
+        defaultQuota: this.settings.orgQuota,
+        audit: { actor: principal.username, accountId: principal.accountId, action: 'organization.create', resource: org, result: 'success', clientAddress, detail: { via: 'push' } },
+      });
       if (created.kind === 'quota') {
         throw new OciError('DENIED', `cannot create organization ${org}: your account has reached its quota of ${created.quota} organizations`);
-      }
-      if (created.kind === 'created') {
-        await this.audit.record({ actor: principal.username, accountId: principal.accountId, action: 'organization.create', resource: org, result: 'success', clientAddress, detail: { via: 'push' } });
       }
       facts = await this.store.repositoryFacts(principal, repository);
     }

@@ -4,6 +4,8 @@ export * from './database.module';
 export * from './health.controller';
 export * from './pg-identity.store';
 export * from './pg-org.store';
+export * from './pg-account.store';
+export * from './pg-audit-log';
 export * from './pg-repo.store';
 export * from './db-errors';
 export * from './readiness';

@@ -1,7 +1,8 @@
 import { withTransaction } from './transaction';
 import { Pool } from 'pg';
-import type { LevelValue, Principal, RepositoryFacts, Visibility } from '@wharf/identity';
-import type { AccessKeyRecord, AuditEvent, AuditLog, IdentityStore, OrgCreation, RobotRecord, SigningKeyRecord, UserRecord } from '@wharf/auth-core';
+import { auditInsert } from './pg-audit-log';
+import { Level, type LevelValue, type Principal, type RepositoryFacts, type Visibility } from '@wharf/identity';
+import type { AccessKeyRecord, IdentityStore, NewOrganization, OrgCreation, RobotRecord, SigningKeyRecord, UserRecord } from '@wharf/auth-core';
 
 const USER_COLUMNS = `u.id, u.account_id, u.username, u.password_hash, u.role, u.is_admin, (u.enabled AND a.enabled) AS enabled, u.credential_generation`;
 
@@ -184,7 +185,8 @@ export class PgIdentityStore implements IdentityStore {
     };
   }
 
-  async createOrganization(name: string, accountId: string, defaultQuota: number, visibility: Visibility = 'private'): Promise<OrgCreation> {
+  async createOrganization(org: NewOrganization): Promise<OrgCreation> {
+    const { name, accountId, defaultQuota, visibility = 'private' } = org;
     return withTransaction(this.pool, async (tx) => {
       // Serialise organization creation per account so two pushes cannot both take the last slot.
       const account = await tx.query('SELECT org_quota FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
@@ -194,10 +196,15 @@ export class PgIdentityStore implements IdentityStore {
         return { kind: 'quota', quota };
       }
       const inserted = await tx.query(
-        'INSERT INTO organizations (name, account_id, visibility) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+        'INSERT INTO organizations (name, account_id, visibility) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id',
         [name, accountId, visibility],
       );
-      return inserted.rowCount ? { kind: 'created' } : { kind: 'exists' };
+      if (!inserted.rowCount) return { kind: 'exists' };
+      if (org.managerUserId) {
+        await tx.query('INSERT INTO organization_members (organization_id, user_id, level) VALUES ($1, $2, $3)', [inserted.rows[0].id, org.managerUserId, Level.manage]);
+      }
+      await tx.query(auditInsert(org.audit));
+      return { kind: 'created' };
     });
   }
 
@@ -229,14 +236,3 @@ export class PgIdentityStore implements IdentityStore {
 }
 
 /** The audit log port on the `audit_events` table (the management API adds searching it). */
-export class PgAuditLog implements AuditLog {
-  constructor(private readonly pool: Pool) {}
-
-  async record(e: AuditEvent): Promise<void> {
-    await this.pool.query({
-      name: 'audit-insert',
-      text: 'INSERT INTO audit_events (actor, account_id, action, resource, result, client_address, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      values: [e.actor, e.accountId, e.action, e.resource, e.result, e.clientAddress, e.detail ?? null],
-    });
-  }
-}

@@ -3,7 +3,7 @@ import type { AuditLog, IdentityStore, UserRecord } from '@wharf/auth-core';
 import { Level, levelName, LevelValue, randomToken, robotUsername, sha256Hex, Visibility } from '@wharf/identity';
 import { checkOrganizationName } from '@wharf/oci-spec';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
-import { GrantTable, listGrants, parseLevel, recordAction, removeGrant, setGrant } from './service-helpers';
+import { auditEntry, GrantTable, listGrants, parseLevel, recordAction, removeGrant, setGrant } from './service-helpers';
 import { OrgRecord, OrgStore, RegistryNotifier, RobotView } from './ports';
 
 export interface OrgView {
@@ -55,16 +55,20 @@ export class OrganizationService {
     const problem = checkOrganizationName(name);
     if (problem) throw new ValidationError('name', problem);
     const vis = parseVisibility(visibility ?? 'private');
-    const created = await this.identity.createOrganization(name, user.accountId, this.defaultQuota, vis);
+    const created = await this.identity.createOrganization({
+      name,
+      accountId: user.accountId,
+      defaultQuota: this.defaultQuota,
+      visibility: vis,
+      // A member who creates an organization manages it (an owner already manages the account's).
+      managerUserId: user.role === 'member' && !user.isAdmin ? user.id : undefined,
+      audit: auditEntry(user, 'organization.create', name, clientAddress, { visibility: vis }),
+    });
     if (created.kind === 'exists') throw new ConflictError(`organization already exists: ${name}`);
     if (created.kind === 'quota') {
       throw new ForbiddenError(`your account has reached its quota of ${created.quota} organizations; ask a system administrator to raise it`);
     }
-    const org = (await this.orgs.findOrganization(name)) as OrgRecord;
-    // A member who creates an organization manages it (an owner already manages the account's).
-    if (user.role === 'member' && !user.isAdmin) await this.orgs.setMember(org.id, user.id, Level.manage);
-    await this.record(user, 'organization.create', name, clientAddress, { visibility: vis });
-    return this.view(user, org);
+    return this.view(user, (await this.orgs.findOrganization(name)) as OrgRecord);
   }
 
   async list(user: UserRecord, page: number, pageSize: number): Promise<{ items: OrgView[]; total: number }> {

@@ -1,4 +1,4 @@
-import type { AuditLog, IdentityStore, UserRecord } from '@wharf/auth-core';
+import type { AuditEvent, AuditLog, IdentityStore, UserRecord } from '@wharf/auth-core';
 import { levelFromName, levelName, LevelValue } from '@wharf/identity';
 import { NotFoundError, ValidationError } from '@wharf/util';
 
@@ -18,6 +18,11 @@ export async function requireUserByName(identity: IdentityStore, username: strin
   return user;
 }
 
+/** The audit entry of a successful management action by `user`. */
+export function auditEntry(user: UserRecord, action: string, resource: string, clientAddress: string | null, detail?: object): AuditEvent {
+  return { actor: user.username, accountId: user.accountId, action, resource, result: 'success', clientAddress, detail: detail as Record<string, unknown> };
+}
+
 /** Records a successful management action by `user`. */
 export function recordAction(
   audit: AuditLog,
@@ -27,7 +32,7 @@ export function recordAction(
   clientAddress: string | null,
   detail?: object,
 ): Promise<void> {
-  return audit.record({ actor: user.username, accountId: user.accountId, action, resource, result: 'success', clientAddress, detail: detail as Record<string, unknown> });
+  return audit.record(auditEntry(user, action, resource, clientAddress, detail));
 }
 
 /** Per-user grants on one organization or repository: the store calls that differ between the two. */

@@ -1,2 +1,3 @@
 export * from './require-service';
 export * from './oci-client';
+export * from './fake-port';
