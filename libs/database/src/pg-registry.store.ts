@@ -273,6 +273,28 @@ export class PgRegistryStore implements RegistryStore {
     return (res.rowCount ?? 0) > 0;
   }
 
+  async deleteTags(repository: string, tags: string[]): Promise<string[]> {
+    const res = await this.pool.query(
+      `WITH gone AS (
+         DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.name = $1 AND t.name = ANY($2::text[])
+         RETURNING t.name, t.manifest_digest),
+       event AS (INSERT INTO registry_outbox (kind, repository, digest, tag) SELECT 'tag.deleted', $1, manifest_digest, name FROM gone)
+       SELECT name FROM gone`,
+      [repository, tags],
+    );
+    return res.rows.map((r) => r.name as string).sort();
+  }
+
+  async deleteRepository(repository: string): Promise<boolean> {
+    const res = await this.pool.query(
+      `WITH gone AS (DELETE FROM repositories WHERE name = $1 RETURNING name),
+       event AS (INSERT INTO registry_outbox (kind, repository) SELECT 'repository.deleted', name FROM gone)
+       SELECT 1 FROM gone`,
+      [repository],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
   /** One round trip and one row: the page comes back as a text array (cheaper than a row per tag). */
   async listTags(repository: string, after: string | null, limit: number | null): Promise<string[] | null> {
     const res = await this.pool.query({

@@ -103,14 +103,6 @@ export class PgRepoStore implements RepoStore {
   }
 
   /** Deletes and writes the `repository.deleted` event to the outbox in one statement. */
-  async deleteRepository(id: string): Promise<void> {
-    await this.pool.query(
-      `WITH gone AS (DELETE FROM repositories WHERE id = $1 RETURNING name)
-       INSERT INTO registry_outbox (kind, repository) SELECT 'repository.deleted', name FROM gone`,
-      [id],
-    );
-  }
-
   async setRepoMember(repositoryId: string, userId: string, level: LevelValue): Promise<void> {
     await this.pool.query(
       `INSERT INTO repository_members (repository_id, user_id, level) VALUES ($1, $2, $3)
@@ -159,18 +151,6 @@ export class PgRepoStore implements RepoStore {
   }
 
   /** Deletes and writes one `tag.deleted` event per deleted tag to the outbox in one statement. */
-  async deleteTags(repositoryId: string, names: string[]): Promise<string[]> {
-    const res = await this.pool.query(
-      `WITH gone AS (DELETE FROM tags WHERE repository_id = $1 AND name = ANY($2::text[]) RETURNING name, manifest_digest),
-       event AS (
-         INSERT INTO registry_outbox (kind, repository, digest, tag)
-         SELECT 'tag.deleted', r.name, gone.manifest_digest, gone.name FROM gone, repositories r WHERE r.id = $1)
-       SELECT name FROM gone`,
-      [repositoryId, names],
-    );
-    return res.rows.map((r) => r.name as string).sort();
-  }
-
   async listShares(repositoryId: string): Promise<ShareRecord[]> {
     const res = await this.pool.query(
       'SELECT s.account_id, a.name, s.deadline, s.description, s.created_at FROM shares s JOIN accounts a ON a.id = s.account_id WHERE s.repository_id = $1 ORDER BY a.name',

@@ -3,7 +3,7 @@ import { Level, LevelValue } from '@wharf/identity';
 import { fakePort, PortCall } from '@wharf/testing';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { OrganizationService } from './organization.service';
-import type { OrgRecord, OrgStore, RegistryNotifier } from './ports';
+import type { OrgRecord, OrgStore, RegistryWriter } from './ports';
 
 const user = (over: Partial<UserRecord> = {}): UserRecord => ({
   id: 'u-owner',
@@ -52,7 +52,7 @@ function build(options: { quota?: number } = {}) {
     calls,
   );
   const auditLog = fakePort<AuditLog>('audit', { record: async (e) => void audit.push(e) }, calls);
-  const registry = fakePort<RegistryNotifier>('registry', { removed: async (name) => void removed.push(name) }, calls);
+  const registry = fakePort<RegistryWriter>('registry', { organizationRemoved: async (name) => void removed.push(name) }, calls);
   const service = new OrganizationService(store, identity, auditLog, 5, registry);
   return { service, orgs, members, repositories, audit, removed, calls };
 }

@@ -4,7 +4,7 @@ import { Level, levelName, LevelValue, randomToken, robotUsername, sha256Hex, Vi
 import { checkOrganizationName } from '@wharf/oci-spec';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { auditEntry, GrantTable, listGrants, parseLevel, recordAction, removeGrant, setGrant } from './service-helpers';
-import { OrgRecord, OrgStore, RegistryNotifier, RobotView } from './ports';
+import { OrgRecord, OrgStore, RegistryWriter, RobotView } from './ports';
 
 export interface OrgView {
   name: string;
@@ -47,7 +47,7 @@ export class OrganizationService {
     private readonly identity: IdentityStore,
     private readonly audit: AuditLog,
     private readonly defaultQuota: number,
-    private readonly registry: RegistryNotifier,
+    private readonly registry: RegistryWriter,
   ) {}
 
   async create(user: UserRecord, name: unknown, visibility: unknown, clientAddress: string | null): Promise<OrgView> {
@@ -107,7 +107,7 @@ export class OrganizationService {
       throw new ConflictError(`organization ${name} has ${count} repositories; delete them first or delete with cascade=true`);
     }
     await this.orgs.deleteOrganization(name);
-    await this.registry.removed(name);
+    await this.registry.organizationRemoved(name);
     await this.record(user, 'organization.delete', name, clientAddress, { cascade, repositories: count });
   }
 

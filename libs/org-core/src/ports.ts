@@ -141,12 +141,10 @@ export interface RepoStore {
   findRepository(name: string): Promise<RepoRecord | null>;
   listRepositories(query: RepoListQuery): Promise<{ items: RepoRecord[]; total: number }>;
   updateRepository(id: string, changes: { description?: string; category?: Category; visibility?: Visibility | null }): Promise<void>;
-  deleteRepository(id: string): Promise<void>;
   setRepoMember(repositoryId: string, userId: string, level: LevelValue): Promise<void>;
   removeRepoMember(repositoryId: string, userId: string): Promise<boolean>;
   listRepoMembers(repositoryId: string): Promise<{ username: string; level: LevelValue }[]>;
   listTags(repositoryId: string, q: string | undefined, sort: 'name' | 'time', offset: number, limit: number): Promise<{ items: TagRecord[]; total: number }>;
-  deleteTags(repositoryId: string, names: string[]): Promise<string[]>;
   listShares(repositoryId: string): Promise<ShareRecord[]>;
   upsertShare(repositoryId: string, accountId: string, deadline: Date | null, description: string, createdBy: string): Promise<void>;
   deleteShare(repositoryId: string, accountId: string): Promise<boolean>;
@@ -184,13 +182,19 @@ export interface AccountStore {
   updateUser(id: string, changes: { enabled?: boolean; role?: 'owner' | 'member'; passwordHash?: string }): Promise<void>;
 }
 
-export const REGISTRY_NOTIFIER = Symbol('REGISTRY_NOTIFIER');
+export const REGISTRY_WRITER = Symbol('REGISTRY_WRITER');
 
 /**
- * Tells every registry replica that a repository, its tags or a whole organization (by name)
- * went away through the management API, so no cache serves them afterwards. Resolves once this
- * replica forgot them and the others were told.
+ * What the management API changes in the registry's tables goes through the registry
+ * (registry-core), their one writer: it deletes, writes the registry events, and makes every
+ * replica's cache forget the names. Each call resolves once this replica forgot them and the
+ * others were told.
  */
-export interface RegistryNotifier {
-  removed(name: string): Promise<void>;
+export interface RegistryWriter {
+  /** Deletes the repository with its tags and manifests; false when there was none. */
+  deleteRepository(name: string): Promise<boolean>;
+  /** Deletes those tags of the repository; returns the ones that were there, sorted. */
+  deleteTags(name: string, tags: string[]): Promise<string[]>;
+  /** An organization and its repositories were deleted (with the organization's row). */
+  organizationRemoved(name: string): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { evaluateLevel, Level, LevelValue, Visibility } from '@wharf/identity';
 import { checkRepositoryName, checkTag, organizationOf } from '@wharf/oci-spec';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { GrantTable, listGrants, recordAction, removeGrant, setGrant } from './service-helpers';
-import { AuditEntry, AuditQuery, CATEGORIES, Category, RegistryNotifier, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
+import { AuditEntry, AuditQuery, CATEGORIES, Category, RegistryWriter, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
 
 export interface RepoView {
   name: string;
@@ -58,7 +58,7 @@ export class RepositoryService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly registryHost: string,
-    private readonly registry: RegistryNotifier,
+    private readonly registry: RegistryWriter,
   ) {}
 
   async list(user: UserRecord, query: Omit<RepoListQuery, 'viewer' | 'now'>): Promise<{ items: RepoView[]; total: number }> {
@@ -108,8 +108,7 @@ export class RepositoryService {
 
   async delete(user: UserRecord, name: string, clientAddress: string | null): Promise<void> {
     const repo = await this.requireLevel(user, name, Level.manage);
-    await this.repos.deleteRepository(repo.id);
-    await this.registry.removed(name);
+    await this.registry.deleteRepository(repo.name);
     await this.record(user, 'repository.delete', name, clientAddress);
   }
 
@@ -137,8 +136,7 @@ export class RepositoryService {
       throw new ValidationError('tags', 'tags must be a list of 1 to 1000 valid tag names');
     }
     const repo = await this.requireLevel(user, name, Level.manage);
-    const deleted = await this.repos.deleteTags(repo.id, tags as string[]);
-    await this.registry.removed(name);
+    const deleted = await this.registry.deleteTags(repo.name, tags as string[]);
     if (deleted.length === 0) throw new NotFoundError(`none of the tags exist in ${name}`);
     await this.record(user, 'tag.delete', name, clientAddress, { tags: deleted });
     return { deleted };

@@ -1,8 +1,8 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { AccountService, AUDIT_LOG, AuditLog, CLOCK, Clock, IDENTITY_STORE, IdentityStore } from '@wharf/auth-core';
 import type { WharfConfig } from '@wharf/config';
-import { PG_POOL, PgAccountStore, PgOrgStore, PgRepoStore } from '@wharf/database';
+import { PG_POOL, PgAccountStore, PgOrgStore, PgRegistryStore, PgRepoStore } from '@wharf/database';
 import {
   ACCOUNT_STORE,
   AccountAdminService,
@@ -10,13 +10,14 @@ import {
   ORG_STORE,
   OrganizationService,
   OrgStore,
-  REGISTRY_NOTIFIER,
-  RegistryNotifier,
+  REGISTRY_WRITER,
+  RegistryWriter,
   REPO_STORE,
   RepositoryService,
   RepoStore,
 } from '@wharf/org-core';
-import { BroadcastRegistryNotifier } from '@wharf/registry-http';
+import { BroadcastingRegistryWriter } from '@wharf/registry-http';
+import { ManifestService } from '@wharf/registry-core';
 import { BroadcastClient } from '@wharf/queues';
 import { AccountsController } from './accounts.controller';
 import { OrganizationsController } from './organizations.controller';
@@ -26,36 +27,44 @@ import { AuditController, RepositoriesController } from './repositories.controll
  * The `org` service's management API. Needs DatabaseModule and the (global) AuthModule for the
  * passport-jwt guard, the identity store and the audit log.
  */
-const NOTIFIER = Symbol('ORG_REGISTRY_NOTIFIER');
+const WRITER = Symbol('ORG_REGISTRY_WRITER');
 
 @Module({})
-export class OrgModule {
-  static forRoot(config: Pick<WharfConfig, 'orgQuota' | 'publicUrl' | 'redisUrl' | 'redisTimeoutMs'>): DynamicModule {
+export class OrgModule implements OnApplicationShutdown {
+  constructor(@Inject(WRITER) private readonly writer: RegistryWriter) {}
+
+  static forRoot(
+    config: Pick<WharfConfig, 'orgQuota' | 'publicUrl' | 'redisUrl' | 'redisTimeoutMs' | 'maxLayerBytes' | 'maxManifestBytes'>,
+  ): DynamicModule {
     return {
       module: OrgModule,
       controllers: [OrganizationsController, RepositoriesController, AuditController, AccountsController],
       providers: [
         {
-          // The registry's own notifier where it runs in this process (single-machine mode);
-          // otherwise publish to the registry replicas over Redis.
-          provide: NOTIFIER,
-          useFactory: (registry?: RegistryNotifier): RegistryNotifier =>
+          // The registry's own writer where it runs in this process (single-machine mode); otherwise
+          // registry-core over the registry's tables here, telling the replicas over Redis.
+          provide: WRITER,
+          useFactory: (pool: Pool, registry?: RegistryWriter): RegistryWriter =>
             registry ??
-            (config.redisUrl ? new BroadcastRegistryNotifier(new BroadcastClient(config.redisUrl, config.redisTimeoutMs), null) : { removed: async () => undefined }),
-          inject: [{ token: REGISTRY_NOTIFIER, optional: true }],
+            new BroadcastingRegistryWriter(
+              new ManifestService(new PgRegistryStore(pool), { maxLayerBytes: config.maxLayerBytes, maxManifestBytes: config.maxManifestBytes, redirectBlobs: false }),
+              config.redisUrl ? new BroadcastClient(config.redisUrl, config.redisTimeoutMs) : null,
+              null,
+            ),
+          inject: [PG_POOL, { token: REGISTRY_WRITER, optional: true }],
         },
         { provide: ORG_STORE, useFactory: (pool: Pool) => new PgOrgStore(pool), inject: [PG_POOL] },
         {
           provide: OrganizationService,
-          useFactory: (orgs: OrgStore, identity: IdentityStore, audit: AuditLog, n: RegistryNotifier) => new OrganizationService(orgs, identity, audit, config.orgQuota, n),
-          inject: [ORG_STORE, IDENTITY_STORE, AUDIT_LOG, NOTIFIER],
+          useFactory: (orgs: OrgStore, identity: IdentityStore, audit: AuditLog, n: RegistryWriter) => new OrganizationService(orgs, identity, audit, config.orgQuota, n),
+          inject: [ORG_STORE, IDENTITY_STORE, AUDIT_LOG, WRITER],
         },
         { provide: REPO_STORE, useFactory: (pool: Pool) => new PgRepoStore(pool), inject: [PG_POOL] },
         {
           provide: RepositoryService,
-          useFactory: (repos: RepoStore, identity: IdentityStore, audit: AuditLog, clock: Clock, n: RegistryNotifier) =>
+          useFactory: (repos: RepoStore, identity: IdentityStore, audit: AuditLog, clock: Clock, n: RegistryWriter) =>
             new RepositoryService(repos, identity, audit, clock, new URL(config.publicUrl).host, n),
-          inject: [REPO_STORE, IDENTITY_STORE, AUDIT_LOG, CLOCK, NOTIFIER],
+          inject: [REPO_STORE, IDENTITY_STORE, AUDIT_LOG, CLOCK, WRITER],
         },
         { provide: ACCOUNT_STORE, useFactory: (pool: Pool) => new PgAccountStore(pool), inject: [PG_POOL] },
         {
@@ -65,5 +74,10 @@ export class OrgModule {
         },
       ],
     };
+  }
+
+  /** Its own writer's Redis connections (the registry module closes the registry's). */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.writer instanceof BroadcastingRegistryWriter) await this.writer.close();
   }
 }

@@ -97,6 +97,17 @@ export class CachingRegistryStore implements RegistryStore {
     return this.inner.deleteTag(repository, tag);
   }
 
+  async deleteTags(repository: string, tags: string[]): Promise<string[]> {
+    for (const tag of tags) this.tags.delete(repository + SEP + tag);
+    this.tagLists.deletePrefix(repository + SEP);
+    return this.inner.deleteTags(repository, tags);
+  }
+
+  async deleteRepository(repository: string): Promise<boolean> {
+    this.forget(repository);
+    return this.inner.deleteRepository(repository);
+  }
+
   async unlinkBlob(repository: string, digest: string): Promise<UnlinkResult> {
     this.blobs.delete(repository + SEP + digest);
     return this.inner.unlinkBlob(repository, digest);

@@ -90,6 +90,21 @@ export class ManifestService {
     if (!(await this.store.deleteTag(repository, reference))) throw unknownManifest(repository, reference);
   }
 
+  /**
+   * Deletes those tags (the management API's batch delete; the manifests stay, as with a DELETE by
+   * tag). Returns the names that were there, sorted; a name that breaks the tag rules is refused.
+   */
+  async deleteTags(repository: string, tags: string[]): Promise<string[]> {
+    const problem = tags.map(checkTag).find((p) => p !== null);
+    if (problem) throw new OciError('MANIFEST_INVALID', problem);
+    return this.store.deleteTags(repository, tags);
+  }
+
+  /** Deletes the repository with its tags and manifests (blob bytes stay for garbage collection). */
+  deleteRepository(repository: string): Promise<boolean> {
+    return this.store.deleteRepository(repository);
+  }
+
   async tags(repository: string, last: string | null, n: number | null): Promise<string[]> {
     const tags = await this.store.listTags(repository, last, n);
     if (tags === null) throw new OciError('NAME_UNKNOWN', `repository ${repository} is not known to the registry`, { name: repository });

@@ -89,6 +89,10 @@ export interface RegistryStore {
   /** Deletes a manifest and every tag pointing at it. False when it was not there. */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
   deleteTag(repository: string, tag: string): Promise<boolean>;
+  /** Deletes those tags of the repository (one statement); returns the names that were there, sorted. */
+  deleteTags(repository: string, tags: string[]): Promise<string[]>;
+  /** Deletes the repository with its tags, manifests and blob links. False when it was not there. */
+  deleteRepository(repository: string): Promise<boolean>;
   /** Tags in lexical order after `after`; null when the repository does not exist. */
   listTags(repository: string, after: string | null, limit: number | null): Promise<string[] | null>;
   listReferrers(repository: string, subject: string, artifactType: string | null): Promise<ReferrerRecord[]>;

@@ -1,29 +1,47 @@
 import { Controller, Inject, INestApplication } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { RegistryNotifier } from '@wharf/org-core';
+import type { RegistryWriter } from '@wharf/org-core';
 import { BroadcastClient, BROADCASTS, BroadcastPayloads, BroadcastServer } from '@wharf/queues';
-import { CachingRegistryStore, REGISTRY_STORE, RegistryStore } from '@wharf/registry-core';
+import { CachingRegistryStore, ManifestService, REGISTRY_STORE, RegistryStore } from '@wharf/registry-core';
 
 /**
- * Cache invalidation between the management API and every registry replica: `removed(name)`
- * forgets the name in this process's registry cache at once (single-machine mode answers the next
- * pull from Postgres) and broadcasts it; every replica's `RegistryBroadcastsController` forgets it
- * too. Never fails the delete that called it: a replica that misses the message (Redis away) drops
- * the entry when its TTL ends (1 s for tags, 10 s for content).
+ * The management API's way into the registry's tables: deletes go through registry-core's
+ * ManifestService (the tables' one writer; it writes the registry events), then every replica is
+ * told to forget the name. This process's cache forgets at once (single-machine mode answers the
+ * next pull from Postgres); the others hear a broadcast and forget in their
+ * `RegistryBroadcastsController`. A broadcast that fails never fails the delete: a replica that
+ * misses it (Redis away) drops the entry when its TTL ends (1 s for tags, 10 s for content).
  */
-export class BroadcastRegistryNotifier implements RegistryNotifier {
+export class BroadcastingRegistryWriter implements RegistryWriter {
   constructor(
-    private readonly client: BroadcastClient,
+    private readonly manifests: ManifestService,
+    private readonly client: BroadcastClient | null,
     private readonly local: CachingRegistryStore | null,
   ) {}
 
-  async removed(name: string): Promise<void> {
-    this.local?.forget(name);
-    await this.client.broadcast(BROADCASTS.registryRemoved, { name }).catch(() => undefined);
+  async deleteRepository(name: string): Promise<boolean> {
+    const deleted = await this.manifests.deleteRepository(name);
+    await this.tell(name);
+    return deleted;
   }
 
-  close(): Promise<void> {
-    return this.client.close();
+  async deleteTags(name: string, tags: string[]): Promise<string[]> {
+    const deleted = await this.manifests.deleteTags(name, tags);
+    await this.tell(name);
+    return deleted;
+  }
+
+  organizationRemoved(name: string): Promise<void> {
+    return this.tell(name);
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+  }
+
+  private async tell(name: string): Promise<void> {
+    this.local?.forget(name);
+    await this.client?.broadcast(BROADCASTS.registryRemoved, { name }).catch(() => undefined);
   }
 }
 

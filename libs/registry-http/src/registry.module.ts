@@ -20,13 +20,13 @@ import {
   UploadService,
 } from '@wharf/registry-core';
 import { JwksKeyCache } from '@wharf/auth-core';
-import { REGISTRY_NOTIFIER, RegistryNotifier } from '@wharf/org-core';
+import { REGISTRY_WRITER, RegistryWriter } from '@wharf/org-core';
 import { createStorageDriver, StorageDriver } from '@wharf/storage';
 import { clientAddressResolver } from '@wharf/util';
 import { PathNotFoundError } from '@wharf/storage-api';
 import { ACCESS_CONTROL, AccessControl, AllowAllAccess } from './access-control.port';
 import { RedisDownloadCounter } from './redis-download-counter';
-import { BroadcastRegistryNotifier, RegistryBroadcastsController } from './registry-broadcasts';
+import { BroadcastingRegistryWriter, RegistryBroadcastsController } from './registry-broadcasts';
 import { TokenAccessControl } from './token-access-control';
 import { RegistryHttpHandler } from './registry-http.handler';
 
@@ -45,7 +45,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Optional() @Inject(DOWNLOAD_COUNTER) private readonly downloads?: DownloadCounter,
-    @Optional() @Inject(REGISTRY_NOTIFIER) private readonly notifier?: RegistryNotifier,
+    @Optional() @Inject(REGISTRY_WRITER) private readonly writer?: RegistryWriter,
   ) {}
 
   /** Every replica pushes its download counts to Redis every second and flushes them to Postgres every few. */
@@ -62,7 +62,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    if (this.notifier instanceof BroadcastRegistryNotifier) await this.notifier.close();
+    if (this.writer instanceof BroadcastingRegistryWriter) await this.writer.close();
     if (this.downloads instanceof RedisDownloadCounter) {
       await this.downloads.flush().catch(() => undefined);
       this.downloads.close();
@@ -88,13 +88,14 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
       controllers: [RegistryBroadcastsController],
       providers: [
         {
-          provide: REGISTRY_NOTIFIER,
-          useFactory: (store: RegistryStore): RegistryNotifier => {
-            const local = store instanceof CachingRegistryStore ? store : null;
-            if (config.redisUrl) return new BroadcastRegistryNotifier(new BroadcastClient(config.redisUrl, config.redisTimeoutMs), local);
-            return { removed: async (name) => local?.forget(name) };
-          },
-          inject: [REGISTRY_STORE],
+          provide: REGISTRY_WRITER,
+          useFactory: (manifests: ManifestService, store: RegistryStore): RegistryWriter =>
+            new BroadcastingRegistryWriter(
+              manifests,
+              config.redisUrl ? new BroadcastClient(config.redisUrl, config.redisTimeoutMs) : null,
+              store instanceof CachingRegistryStore ? store : null,
+            ),
+          inject: [ManifestService, REGISTRY_STORE],
         },
         {
           provide: STORAGE_DRIVER,
@@ -163,7 +164,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
           inject: [BlobService, UploadService, ManifestService, ACCESS_CONTROL, REGISTRY_LIMITS, PG_POOL],
         },
       ],
-      exports: [RegistryHttpHandler, STORAGE_DRIVER, REGISTRY_STORE, DOWNLOAD_COUNTER, REGISTRY_NOTIFIER],
+      exports: [RegistryHttpHandler, STORAGE_DRIVER, REGISTRY_STORE, DOWNLOAD_COUNTER, REGISTRY_WRITER],
     };
   }
 }
