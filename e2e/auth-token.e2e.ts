@@ -169,7 +169,7 @@ const DAY = 24 * 3600 * 1000;
 
     it('a disabled user cannot log in', async () => {
       const o = await owner('disabled');
-      await srv.store.setUserEnabled(o.userId, false);
+      await srv.users.setUserEnabled(o.userId, false);
       const res = await tokenResponse(srv, [], o.auth);
       expect(res.status).toBe(401);
       expect((await ociError(res)).message).toBe('invalid username or password');

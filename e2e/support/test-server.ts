@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Pool } from 'pg';
-import { AccountService, Clock, IDENTITY_STORE, IdentityStore, SigningKeyRing } from '@wharf/auth-core';
+import { AccountService, Clock, SigningKeyRing, USER_STORE, UserStore } from '@wharf/auth-core';
 import { ApiHttpModule } from '@wharf/api-http';
 import { AuthModule } from '@wharf/auth-http';
 import { createLogger } from '@wharf/observability';
@@ -39,7 +39,7 @@ export interface TestServer {
   clock: MovableClock;
   pool: Pool;
   accounts: AccountService;
-  store: IdentityStore;
+  users: UserStore;
   keys: SigningKeyRing;
   close(): Promise<void>;
 }
@@ -82,7 +82,7 @@ export async function startTestServer(databaseUrl: string, redisUrl: string, env
     clock,
     pool: app.get(PG_POOL),
     accounts: app.get(AccountService),
-    store: app.get(IDENTITY_STORE),
+    users: app.get(USER_STORE),
     keys: app.get(SigningKeyRing),
     close: front.close,
   };

@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import { loginRatePrefix } from '@wharf/auth-core';
 import { RedisLoginRateLimiter } from '@wharf/auth-http';
 import { loadConfig } from '@wharf/config';
-import { createRedisClient, PgAccountStore, PgAuditLog, PgIdentityStore } from '@wharf/database';
+import { createRedisClient, PgAccountStore, PgAuditLog, PgUserStore } from '@wharf/database';
 import { hashPassword } from '@wharf/identity';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startLocalRedis } from './embedded-redis';
@@ -49,7 +49,7 @@ async function main(args: string[]): Promise<number> {
   const { redis, ready } = createRedisClient(redisUrl as string, config.redisTimeoutMs);
   await ready;
   try {
-    const user = await new PgIdentityStore(pool).findUserByUsername(username);
+    const user = await new PgUserStore(pool).findUserByUsername(username);
     if (!user) {
       process.stderr.write(`no user named "${username}"\n`);
       return 1;

@@ -2,7 +2,7 @@ import { hashPassword, loginKeyOf, SecretBox, sha256Hex } from '@wharf/identity'
 import { OciError } from '@wharf/oci-errors';
 import { fakePort, PortCall } from '@wharf/testing';
 import { CredentialVerifier } from './credential-verifier';
-import type { AccessKeyRecord, AuditEvent, AuditLog, AuthSettings, Clock, IdentityStore, LoginRateLimiter, RobotRecord, UserRecord } from './ports';
+import type { AccessKeyRecord, AuditEvent, AuditLog, AuthSettings, Clock, CredentialStore, LoginRateLimiter, RobotRecord, RobotStore, UserRecord, UserStore } from './ports';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const box = new SecretBox('a-secret-key-of-at-least-thirty-two-characters');
@@ -24,13 +24,25 @@ async function build() {
   const temporary = new Map([[sha256Hex('temp-token'), { userId: 'u1', expiresAt: new Date(NOW.getTime() + 60_000) }]]);
   const audit: AuditEvent[] = [];
   const failures = new Map<string, number>();
-  const store = fakePort<IdentityStore>(
-    'store',
+  const userStore = fakePort<UserStore>(
+    'users',
     {
       findUserByUsername: async (name) => users.get(name) ?? null,
       findUserById: async (id) => [...users.values()].find((u) => u.id === id) ?? null,
+    },
+    calls,
+  );
+  const robotStore = fakePort<RobotStore>(
+    'robots',
+    {
       findRobot: async (org, name) => robots.find((r) => r.organization === org && r.name === name) ?? null,
       findRobotById: async (id) => robots.find((r) => r.id === id) ?? null,
+    },
+    calls,
+  );
+  const credentialStore = fakePort<CredentialStore>(
+    'credentials',
+    {
       findAccessKey: async (ak) => keys.find((k) => k.accessKey === ak) ?? null,
       findTemporaryToken: async (hash) => temporary.get(hash) ?? null,
     },
@@ -47,7 +59,7 @@ async function build() {
   );
   const auditLog = fakePort<AuditLog>('audit', { record: async (e) => void audit.push(e) }, calls);
   const clock: Clock = { now: () => NOW };
-  return { verifier: new CredentialVerifier(store, auditLog, limiter, box, clock, settings), audit, failures, users, keys, calls };
+  return { verifier: new CredentialVerifier(userStore, credentialStore, robotStore, auditLog, limiter, box, clock, settings), audit, failures, users, keys, calls };
 }
 
 const refusal = async (p: Promise<unknown>): Promise<OciError> => {

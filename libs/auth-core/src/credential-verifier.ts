@@ -13,7 +13,7 @@ import {
   verifyPassword,
 } from '@wharf/identity';
 import { TtlCache } from '@wharf/util';
-import { AuditLog, AuthSettings, Clock, IdentityStore, LoginRateLimiter, UserRecord } from './ports';
+import { AuditLog, AuthSettings, Clock, CredentialStore, LoginRateLimiter, RobotStore, UserRecord, UserStore } from './ports';
 
 export type CredentialKind = 'password' | 'temporary' | 'access-key' | 'robot';
 
@@ -63,7 +63,9 @@ export class CredentialVerifier {
   private readonly passwordChecks = new Map<string, Promise<boolean>>();
 
   constructor(
-    private readonly store: IdentityStore,
+    private readonly users: UserStore,
+    private readonly credentials: CredentialStore,
+    private readonly robots: RobotStore,
     private readonly audit: AuditLog,
     private readonly limiter: LoginRateLimiter,
     private readonly box: SecretBox,
@@ -104,18 +106,18 @@ export class CredentialVerifier {
   async revalidate(credential: Authenticated['credential'], userOrRobotId: string, generation: number): Promise<Authenticated | null> {
     const now = this.clock.now();
     if (credential.kind === 'robot') {
-      const robot = await this.store.findRobotById(credential.id);
+      const robot = await this.robots.findRobotById(credential.id);
       if (!robot || !robot.enabled || (robot.expiresAt && robot.expiresAt <= now)) return null;
       return this.robotPrincipal(robot);
     }
-    const user = await this.store.findUserById(userOrRobotId);
+    const user = await this.users.findUserById(userOrRobotId);
     if (!user || !user.enabled || user.generation !== generation) return null;
     if (credential.kind === 'temporary') {
-      const t = await this.store.findTemporaryToken(credential.id);
+      const t = await this.credentials.findTemporaryToken(credential.id);
       if (!t || t.userId !== user.id || t.expiresAt <= now) return null;
     }
     if (credential.kind === 'access-key') {
-      const k = await this.store.findAccessKey(credential.id);
+      const k = await this.credentials.findAccessKey(credential.id);
       if (!k || !k.enabled || k.userId !== user.id) return null;
     }
     return { principal: userPrincipal(user), credential, generation: user.generation };
@@ -131,7 +133,7 @@ export class CredentialVerifier {
       const user = await this.enabledUser(regional.subject);
       return this.temporary(user, password);
     }
-    const user = await this.store.findUserByUsername(username);
+    const user = await this.users.findUserByUsername(username);
     if (!user) {
       // As slow as a wrong password, so timing does not tell whether the user exists.
       await verifyPassword(password, await dummyHash());
@@ -159,7 +161,7 @@ export class CredentialVerifier {
   }
 
   private async enabledUser(username: string): Promise<UserRecord> {
-    const user = await this.store.findUserByUsername(username);
+    const user = await this.users.findUserByUsername(username);
     if (!user) throw new LoginRefused('invalid username or password');
     if (!user.enabled) throw new LoginRefused(`user ${username} is disabled`);
     return user;
@@ -167,16 +169,16 @@ export class CredentialVerifier {
 
   private async temporary(user: UserRecord, token: string): Promise<Authenticated> {
     const hash = sha256Hex(token);
-    const found = await this.store.findTemporaryToken(hash);
+    const found = await this.credentials.findTemporaryToken(hash);
     if (!found || found.userId !== user.id) throw new LoginRefused('invalid temporary login token');
     if (found.expiresAt <= this.clock.now()) throw new LoginRefused(`temporary login token expired at ${found.expiresAt.toISOString()}`);
     return { principal: userPrincipal(user), credential: { kind: 'temporary', id: hash }, generation: user.generation };
   }
 
   private async accessKey(ak: string, password: string): Promise<Authenticated> {
-    const key = await this.store.findAccessKey(ak);
+    const key = await this.credentials.findAccessKey(ak);
     if (!key) throw new LoginRefused(`unknown access key ${ak}`);
-    const user = await this.store.findUserById(key.userId);
+    const user = await this.users.findUserById(key.userId);
     if (!user) throw new LoginRefused(`unknown access key ${ak}`);
     if (!user.enabled) throw new LoginRefused(`user ${user.username} is disabled`);
     if (safeEqual(password, loginKeyOf(ak, this.box.open(key.secretSealed)))) {
@@ -188,7 +190,7 @@ export class CredentialVerifier {
   }
 
   private async robot(organization: string, name: string, secret: string): Promise<Authenticated> {
-    const robot = await this.store.findRobot(organization, name);
+    const robot = await this.robots.findRobot(organization, name);
     if (!robot || !safeEqual(sha256Hex(secret), robot.secretHash)) throw new LoginRefused('invalid robot account or secret');
     if (!robot.enabled) throw new LoginRefused(`robot account ${name} is disabled`);
     if (robot.expiresAt && robot.expiresAt <= this.clock.now()) throw new LoginRefused(`robot account ${name} expired at ${robot.expiresAt.toISOString()}`);

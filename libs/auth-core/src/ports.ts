@@ -5,7 +5,11 @@ import type { LevelValue, Principal, RepositoryFacts, Visibility } from '@wharf/
  * (`@wharf/database`), Redis the rate limiter; the clock is injectable so expiry is testable
  * without sleeping.
  */
-export const IDENTITY_STORE = Symbol('IDENTITY_STORE');
+export const USER_STORE = Symbol('USER_STORE');
+export const CREDENTIAL_STORE = Symbol('CREDENTIAL_STORE');
+export const ROBOT_STORE = Symbol('ROBOT_STORE');
+export const ACCESS_STORE = Symbol('ACCESS_STORE');
+export const SIGNING_KEY_STORE = Symbol('SIGNING_KEY_STORE');
 export const AUDIT_LOG = Symbol('AUDIT_LOG');
 export const LOGIN_RATE_LIMITER = Symbol('LOGIN_RATE_LIMITER');
 export const CLOCK = Symbol('CLOCK');
@@ -72,7 +76,8 @@ export interface NewOrganization {
   audit: AuditEvent;
 }
 
-export interface IdentityStore {
+/** Accounts and their users. */
+export interface UserStore {
   findUserByUsername(username: string): Promise<UserRecord | null>;
   findUserById(id: string): Promise<UserRecord | null>;
   createAccount(input: { id: string; name: string; orgQuota?: number | null }): Promise<void>;
@@ -80,7 +85,10 @@ export interface IdentityStore {
   setUserEnabled(userId: string, enabled: boolean): Promise<void>;
   /** Creates the `system` account and an administrator in it unless any administrator exists (race-safe). */
   createAdminIfNone(input: { accountId: string; userId: string; username: string; passwordHash: string }): Promise<boolean>;
+}
 
+/** A user's own login credentials besides the password: temporary login tokens and access keys. */
+export interface CredentialStore {
   addTemporaryToken(tokenHash: string, userId: string, expiresAt: Date): Promise<void>;
   findTemporaryToken(tokenHash: string): Promise<{ userId: string; expiresAt: Date } | null>;
 
@@ -90,20 +98,44 @@ export interface IdentityStore {
   /** False when the key does not exist or belongs to someone else. */
   setAccessKeyEnabled(accessKey: string, userId: string, enabled: boolean): Promise<boolean>;
   deleteAccessKey(accessKey: string, userId: string): Promise<boolean>;
+}
 
+/** A robot as the organization's robot list shows it. */
+export interface RobotView {
+  id: string;
+  name: string;
+  level: LevelValue;
+  expiresAt: Date | null;
+  enabled: boolean;
+  createdAt: Date;
+}
+
+/** Robot accounts of organizations. */
+export interface RobotStore {
   findRobot(organization: string, name: string): Promise<RobotRecord | null>;
   findRobotById(id: string): Promise<RobotRecord | null>;
   createRobot(input: { id: string; organization: string; name: string; secretHash: string; level: LevelValue; expiresAt: Date | null }): Promise<void>;
+  listRobots(organizationId: string): Promise<RobotView[]>;
+  setRobotEnabled(organizationId: string, name: string, enabled: boolean): Promise<boolean>;
+  deleteRobot(organizationId: string, name: string): Promise<boolean>;
+}
 
+/**
+ * Organizations as access control sees them: the facts one permission decision needs, and the
+ * one way an organization comes to exist (the management API, or a push to a free name).
+ */
+export interface AccessStore {
   /** Facts for evaluating `principal` on `repository` (whose organization is its first component). */
   repositoryFacts(principal: Principal, repository: string): Promise<RepositoryFacts>;
-  /** Creates organization `name` for the account unless taken or over quota (`defaultQuota` when unset). */
   /**
    * Creates the organization when the name is free and the account is under its quota, with its
    * manager grant and audit entry in the same transaction: all of them or none.
    */
   createOrganization(org: NewOrganization): Promise<OrgCreation>;
+}
 
+/** The token signing keys shared by every auth replica. */
+export interface SigningKeyStore {
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   addSigningKey(key: SigningKeyRecord): Promise<void>;
   retireSigningKeys(olderThan: Date, except: string): Promise<void>;

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
 import { SecretBox } from '@wharf/identity';
-import { Clock, IdentityStore, SigningKeyRecord } from './ports';
+import { Clock, SigningKeyRecord, SigningKeyStore } from './ports';
 
 export interface ActiveKey {
   kid: string;
@@ -17,7 +17,7 @@ export class SigningKeyRing {
   private readonly privateKeys = new Map<string, KeyObject>();
 
   constructor(
-    private readonly store: IdentityStore,
+    private readonly store: SigningKeyStore,
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly cacheMs = 30_000,

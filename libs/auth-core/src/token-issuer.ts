@@ -4,7 +4,7 @@ import { OciError } from '@wharf/oci-errors';
 import { organizationOf } from '@wharf/oci-spec';
 import { AccessEntry, evaluateAccess, parseScope, Principal, RegistryAction } from '@wharf/identity';
 import { Authenticated, CredentialVerifier } from './credential-verifier';
-import { AuditLog, AuthSettings, Clock, IdentityStore } from './ports';
+import { AccessStore, AuditLog, AuthSettings, Clock } from './ports';
 import { SigningKeyRing } from './signing-key-ring';
 
 /** Claims Wharf adds under `wharf` so the registry can filter the catalog without a lookup. */
@@ -41,7 +41,7 @@ export const API_AUDIENCE = 'wharf-api';
  */
 export class TokenIssuer {
   constructor(
-    private readonly store: IdentityStore,
+    private readonly access: AccessStore,
     private readonly keys: SigningKeyRing,
     private readonly verifier: CredentialVerifier,
     private readonly audit: AuditLog,
@@ -155,9 +155,9 @@ export class TokenIssuer {
   ): Promise<{ granted: RegistryAction[]; organizationId: string | null }> {
     const org = organizationOf(repository);
     const options = { now: this.clock.now(), anonymousPull: this.settings.anonymousPull };
-    let facts = await this.store.repositoryFacts(principal, repository);
+    let facts = await this.access.repositoryFacts(principal, repository);
     if (!facts.organization && requested.includes('push') && principal.kind === 'user') {
-      const created = await this.store.createOrganization({
+      const created = await this.access.createOrganization({
         name: org,
         accountId: principal.accountId,
         defaultQuota: this.settings.orgQuota,
@@ -166,7 +166,7 @@ export class TokenIssuer {
       if (created.kind === 'quota') {
         throw new OciError('DENIED', `cannot create organization ${org}: your account has reached its quota of ${created.quota} organizations`);
       }
-      facts = await this.store.repositoryFacts(principal, repository);
+      facts = await this.access.repositoryFacts(principal, repository);
     }
     const decision = evaluateAccess(principal, org, facts, requested, options);
     if (

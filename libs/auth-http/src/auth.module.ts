@@ -13,8 +13,16 @@ import {
   Clock,
   CLOCK,
   CredentialVerifier,
-  IDENTITY_STORE,
-  IdentityStore,
+  ACCESS_STORE,
+  AccessStore,
+  CREDENTIAL_STORE,
+  CredentialStore,
+  ROBOT_STORE,
+  RobotStore,
+  SIGNING_KEY_STORE,
+  SigningKeyStore,
+  USER_STORE,
+  UserStore,
   JwksKeyCache,
   LOGIN_RATE_LIMITER,
   LoginRateLimiter,
@@ -23,7 +31,17 @@ import {
   TokenIssuer,
 } from '@wharf/auth-core';
 import type { WharfConfig } from '@wharf/config';
-import { createRedisClient, PG_POOL, PgAuditLog, PgIdentityStore, ReadinessChecks } from '@wharf/database';
+import {
+  createRedisClient,
+  PG_POOL,
+  PgAccessStore,
+  PgAuditLog,
+  PgCredentialStore,
+  PgRobotStore,
+  PgSigningKeyStore,
+  PgUserStore,
+  ReadinessChecks,
+} from '@wharf/database';
 import { SecretBox } from '@wharf/identity';
 import { AccessKeysController, AuthController } from './auth.controller';
 import { API_VERIFICATION_KEYS, JwtAuthGuard, JwtStrategy } from '@wharf/api-http';
@@ -103,35 +121,42 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
           },
           inject: [ReadinessChecks],
         },
-        { provide: IDENTITY_STORE, useFactory: (pool: Pool) => new PgIdentityStore(pool), inject: [PG_POOL] },
+        // The stores, one per aggregate: accounts and users, their credentials, robots, organizations as access
+        // control sees them, signing keys.
+        { provide: USER_STORE, useFactory: (pool: Pool) => new PgUserStore(pool), inject: [PG_POOL] },
+        { provide: CREDENTIAL_STORE, useFactory: (pool: Pool) => new PgCredentialStore(pool), inject: [PG_POOL] },
+        { provide: ROBOT_STORE, useFactory: (pool: Pool) => new PgRobotStore(pool), inject: [PG_POOL] },
+        { provide: ACCESS_STORE, useFactory: (pool: Pool) => new PgAccessStore(pool), inject: [PG_POOL] },
+        { provide: SIGNING_KEY_STORE, useFactory: (pool: Pool) => new PgSigningKeyStore(pool), inject: [PG_POOL] },
         { provide: AUDIT_LOG, useFactory: (pool: Pool) => new PgAuditLog(pool), inject: [PG_POOL] },
         { provide: LOGIN_RATE_LIMITER, useFactory: (redis: Redis) => new RedisLoginRateLimiter(redis, c.loginMaxFailures, c.loginWindowSeconds), inject: [REDIS] },
         {
           provide: SigningKeyRing,
-          useFactory: (s: IdentityStore, box: SecretBox, clock: Clock) => new SigningKeyRing(s, box, clock),
-          inject: [IDENTITY_STORE, SecretBox, CLOCK],
+          useFactory: (s: SigningKeyStore, box: SecretBox, clock: Clock) => new SigningKeyRing(s, box, clock),
+          inject: [SIGNING_KEY_STORE, SecretBox, CLOCK],
         },
         {
           provide: CredentialVerifier,
-          useFactory: (s: IdentityStore, a: AuditLog, l: LoginRateLimiter, box: SecretBox, clock: Clock) => new CredentialVerifier(s, a, l, box, clock, settings),
-          inject: [IDENTITY_STORE, AUDIT_LOG, LOGIN_RATE_LIMITER, SecretBox, CLOCK],
+          useFactory: (u: UserStore, c: CredentialStore, r: RobotStore, a: AuditLog, l: LoginRateLimiter, box: SecretBox, clock: Clock) =>
+            new CredentialVerifier(u, c, r, a, l, box, clock, settings),
+          inject: [USER_STORE, CREDENTIAL_STORE, ROBOT_STORE, AUDIT_LOG, LOGIN_RATE_LIMITER, SecretBox, CLOCK],
         },
         {
           provide: TokenIssuer,
-          useFactory: (s: IdentityStore, k: SigningKeyRing, v: CredentialVerifier, a: AuditLog, clock: Clock) => new TokenIssuer(s, k, v, a, clock, settings),
-          inject: [IDENTITY_STORE, SigningKeyRing, CredentialVerifier, AUDIT_LOG, CLOCK],
+          useFactory: (s: AccessStore, k: SigningKeyRing, v: CredentialVerifier, a: AuditLog, clock: Clock) => new TokenIssuer(s, k, v, a, clock, settings),
+          inject: [ACCESS_STORE, SigningKeyRing, CredentialVerifier, AUDIT_LOG, CLOCK],
         },
         {
           provide: AccountService,
-          useFactory: (s: IdentityStore, a: AuditLog, box: SecretBox, clock: Clock) => new AccountService(s, a, box, clock, settings),
-          inject: [IDENTITY_STORE, AUDIT_LOG, SecretBox, CLOCK],
+          useFactory: (u: UserStore, c: CredentialStore, a: AuditLog, box: SecretBox, clock: Clock) => new AccountService(u, c, a, box, clock, settings),
+          inject: [USER_STORE, CREDENTIAL_STORE, AUDIT_LOG, SecretBox, CLOCK],
         },
         // API tokens are checked against the published JWKS (WHARF_AUTH_JWKS_URL), as the registry checks its tokens.
         { provide: API_VERIFICATION_KEYS, useValue: JwksKeyCache.overHttp(c.jwksUrl, { ca: c.jwksCaFile ? readFileSync(c.jwksCaFile) : undefined }) },
         JwtStrategy,
         JwtAuthGuard,
       ],
-      exports: [JwtAuthGuard, SigningKeyRing, TokenIssuer, AccountService, IDENTITY_STORE, AUDIT_LOG, CLOCK],
+      exports: [JwtAuthGuard, SigningKeyRing, TokenIssuer, AccountService, USER_STORE, ROBOT_STORE, ACCESS_STORE, AUDIT_LOG, CLOCK],
     };
   }
 

@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { withTransaction } from './transaction';
 import type { LevelValue, Visibility } from '@wharf/identity';
 import { orgRepoRange } from './org-range';
-import type { MemberRecord, OrgRecord, OrgStore, OrgViewer, RobotView } from '@wharf/org-core';
+import type { MemberRecord, OrgRecord, OrgStore, OrgViewer } from '@wharf/org-core';
 
 const ORG_COLUMNS = 'o.id, o.name, o.account_id, o.visibility, o.storage_quota_bytes, o.created_at';
 
@@ -105,18 +105,6 @@ export class PgOrgStore implements OrgStore {
     return (res.rowCount ?? 0) > 0;
   }
 
-  async listRobots(organizationId: string): Promise<RobotView[]> {
-    const res = await this.pool.query('SELECT id, name, level, expires_at, enabled, created_at FROM robots WHERE organization_id = $1 ORDER BY name', [organizationId]);
-    return res.rows.map((r) => ({ id: r.id, name: r.name, level: r.level, expiresAt: r.expires_at, enabled: r.enabled, createdAt: r.created_at }));
-  }
 
-  async setRobotEnabled(organizationId: string, name: string, enabled: boolean): Promise<boolean> {
-    const res = await this.pool.query('UPDATE robots SET enabled = $3 WHERE organization_id = $1 AND name = $2', [organizationId, name, enabled]);
-    return (res.rowCount ?? 0) > 0;
-  }
 
-  async deleteRobot(organizationId: string, name: string): Promise<boolean> {
-    const res = await this.pool.query('DELETE FROM robots WHERE organization_id = $1 AND name = $2', [organizationId, name]);
-    return (res.rowCount ?? 0) > 0;
-  }
 }

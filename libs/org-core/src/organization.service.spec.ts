@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditLog, IdentityStore, NewOrganization, UserRecord } from '@wharf/auth-core';
+import type { AccessStore, AuditEvent, AuditLog, NewOrganization, RobotStore, UserRecord, UserStore } from '@wharf/auth-core';
 import { Level, LevelValue } from '@wharf/identity';
 import { fakePort, PortCall } from '@wharf/testing';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
@@ -39,7 +39,9 @@ function build(options: { quota?: number } = {}) {
     audit.push(o.audit);
     return { kind: 'created' as const };
   };
-  const identity = fakePort<IdentityStore>('identity', { createOrganization: async (o) => create(o) }, calls);
+  const access = fakePort<AccessStore>('access', { createOrganization: async (o) => create(o) }, calls);
+  const users = fakePort<UserStore>('users', {}, calls);
+  const robots = fakePort<RobotStore>('robots', {}, calls);
   const store = fakePort<OrgStore>(
     'orgs',
     {
@@ -53,7 +55,7 @@ function build(options: { quota?: number } = {}) {
   );
   const auditLog = fakePort<AuditLog>('audit', { record: async (e) => void audit.push(e) }, calls);
   const registry = fakePort<RegistryWriter>('registry', { organizationRemoved: async (name) => void removed.push(name) }, calls);
-  const service = new OrganizationService(store, identity, auditLog, 5, registry);
+  const service = new OrganizationService(store, access, users, robots, auditLog, 5, registry);
   return { service, orgs, members, repositories, audit, removed, calls };
 }
 
@@ -62,8 +64,8 @@ describe('OrganizationService', () => {
     const { service, audit, calls } = build();
     const view = await service.create(owner, 'team-a', undefined, '203.0.113.1');
     expect(view).toMatchObject({ name: 'team-a', visibility: 'private', accountId: 'acct-1', myLevel: 'manage', repositoryCount: 0 });
-    expect(calls.filter(([m]) => m === 'identity.createOrganization')).toEqual([
-      ['identity.createOrganization', expect.objectContaining({ name: 'team-a', accountId: 'acct-1', defaultQuota: 5, managerUserId: undefined })],
+    expect(calls.filter(([m]) => m === 'access.createOrganization')).toEqual([
+      ['access.createOrganization', expect.objectContaining({ name: 'team-a', accountId: 'acct-1', defaultQuota: 5, managerUserId: undefined })],
     ]);
     expect(calls.some(([m]) => m === 'audit.record')).toBe(false); // written with the organization, not after it
     expect(audit).toEqual([expect.objectContaining({ actor: 'olive', action: 'organization.create', resource: 'team-a', clientAddress: '203.0.113.1', detail: { visibility: 'private' } })]);

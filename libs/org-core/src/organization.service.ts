@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditLog, IdentityStore, UserRecord } from '@wharf/auth-core';
+import type { AccessStore, AuditLog, RobotStore, RobotView, UserRecord, UserStore } from '@wharf/auth-core';
 import { Level, levelName, LevelValue, randomToken, robotUsername, sha256Hex, Visibility } from '@wharf/identity';
 import { checkOrganizationName } from '@wharf/oci-spec';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { auditEntry, GrantTable, listGrants, parseLevel, recordAction, removeGrant, setGrant } from './service-helpers';
-import { OrgRecord, OrgStore, RegistryWriter, RobotView } from './ports';
+import { OrgRecord, OrgStore, RegistryWriter } from './ports';
 
 export interface OrgView {
   name: string;
@@ -44,7 +44,9 @@ const ROBOT_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 export class OrganizationService {
   constructor(
     private readonly orgs: OrgStore,
-    private readonly identity: IdentityStore,
+    private readonly access: AccessStore,
+    private readonly users: UserStore,
+    private readonly robotStore: RobotStore,
     private readonly audit: AuditLog,
     private readonly defaultQuota: number,
     private readonly registry: RegistryWriter,
@@ -55,7 +57,7 @@ export class OrganizationService {
     const problem = checkOrganizationName(name);
     if (problem) throw new ValidationError('name', problem);
     const vis = parseVisibility(visibility ?? 'private');
-    const created = await this.identity.createOrganization({
+    const created = await this.access.createOrganization({
       name,
       accountId: user.accountId,
       defaultQuota: this.defaultQuota,
@@ -128,14 +130,14 @@ export class OrganizationService {
 
   async setMember(user: UserRecord, name: string, username: string, level: unknown, clientAddress: string | null): Promise<{ username: string; level: string }> {
     const org = await this.requireLevel(user, name, Level.manage);
-    const granted = await setGrant(this.identity, this.memberGrants(org.id), username, level);
+    const granted = await setGrant(this.users, this.memberGrants(org.id), username, level);
     await this.record(user, 'organization.member.set', `${name}/${username}`, clientAddress, { level });
     return granted;
   }
 
   async removeMember(user: UserRecord, name: string, username: string, clientAddress: string | null): Promise<void> {
     const org = await this.requireLevel(user, name, Level.manage);
-    await removeGrant(this.identity, this.memberGrants(org.id), username, `${username} is not a member of ${name}`);
+    await removeGrant(this.users, this.memberGrants(org.id), username, `${username} is not a member of ${name}`);
     await this.record(user, 'organization.member.remove', `${name}/${username}`, clientAddress);
   }
 
@@ -151,16 +153,16 @@ export class OrganizationService {
       if (Number.isNaN(expiresAt.getTime())) throw new ValidationError('expiresAt', 'expiresAt must be an ISO date-time');
       if (expiresAt.getTime() <= Date.now()) throw new ValidationError('expiresAt', 'expiresAt must be in the future');
     }
-    if (await this.identity.findRobot(name, input.name)) throw new ConflictError(`robot account ${input.name} already exists in ${name}`);
+    if (await this.robotStore.findRobot(name, input.name)) throw new ConflictError(`robot account ${input.name} already exists in ${name}`);
     const secret = randomToken('wr_');
-    await this.identity.createRobot({ id: randomUUID(), organization: org.name, name: input.name, secretHash: sha256Hex(secret), level: level as LevelValue, expiresAt });
+    await this.robotStore.createRobot({ id: randomUUID(), organization: org.name, name: input.name, secretHash: sha256Hex(secret), level: level as LevelValue, expiresAt });
     await this.record(user, 'organization.robot.create', `${name}/${input.name}`, clientAddress, { level: input.level });
     return { name: input.name, username: robotUsername(name, input.name), secret, level: input.level as string, expiresAt: expiresAt?.toISOString() ?? null };
   }
 
   async robots(user: UserRecord, name: string): Promise<{ items: RobotOut[]; total: number }> {
     const org = await this.requireLevel(user, name, Level.manage);
-    const items = (await this.orgs.listRobots(org.id)).map((r: RobotView) => ({
+    const items = (await this.robotStore.listRobots(org.id)).map((r: RobotView) => ({
       name: r.name,
       username: robotUsername(name, r.name),
       level: levelName(r.level) as string,
@@ -174,13 +176,13 @@ export class OrganizationService {
   async setRobotEnabled(user: UserRecord, name: string, robot: string, enabled: unknown, clientAddress: string | null): Promise<void> {
     const org = await this.requireLevel(user, name, Level.manage);
     if (typeof enabled !== 'boolean') throw new ValidationError('enabled', 'enabled must be true or false');
-    if (!(await this.orgs.setRobotEnabled(org.id, robot, enabled))) throw new NotFoundError(`robot account ${robot} not found in ${name}`);
+    if (!(await this.robotStore.setRobotEnabled(org.id, robot, enabled))) throw new NotFoundError(`robot account ${robot} not found in ${name}`);
     await this.record(user, enabled ? 'organization.robot.enable' : 'organization.robot.disable', `${name}/${robot}`, clientAddress);
   }
 
   async deleteRobot(user: UserRecord, name: string, robot: string, clientAddress: string | null): Promise<void> {
     const org = await this.requireLevel(user, name, Level.manage);
-    if (!(await this.orgs.deleteRobot(org.id, robot))) throw new NotFoundError(`robot account ${robot} not found in ${name}`);
+    if (!(await this.robotStore.deleteRobot(org.id, robot))) throw new NotFoundError(`robot account ${robot} not found in ${name}`);
     await this.record(user, 'organization.robot.delete', `${name}/${robot}`, clientAddress);
   }
 

@@ -25,15 +25,6 @@ export interface MemberRecord {
   level: LevelValue;
 }
 
-export interface RobotView {
-  id: string;
-  name: string;
-  level: LevelValue;
-  expiresAt: Date | null;
-  enabled: boolean;
-  createdAt: Date;
-}
-
 export interface OrgStore {
   findOrganization(name: string): Promise<OrgRecord | null>;
   /** Organizations the viewer may see (own account's as owner, granted ones, public; all for admins), by name. */
@@ -49,10 +40,6 @@ export interface OrgStore {
   listMembers(organizationId: string): Promise<MemberRecord[]>;
   setMember(organizationId: string, userId: string, level: LevelValue): Promise<void>;
   removeMember(organizationId: string, userId: string): Promise<boolean>;
-
-  listRobots(organizationId: string): Promise<RobotView[]>;
-  setRobotEnabled(organizationId: string, name: string, enabled: boolean): Promise<boolean>;
-  deleteRobot(organizationId: string, name: string): Promise<boolean>;
 }
 
 export const REPO_STORE = Symbol('REPO_STORE');

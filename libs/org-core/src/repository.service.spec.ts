@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditLog, Clock, IdentityStore, UserRecord } from '@wharf/auth-core';
+import type { AccessStore, AuditEvent, AuditLog, Clock, UserRecord, UserStore } from '@wharf/auth-core';
 import { Level, RepositoryFacts } from '@wharf/identity';
 import { fakePort, PortCall } from '@wharf/testing';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
@@ -43,8 +43,8 @@ function build() {
   const tags = new Set(['v1', 'v2']);
   const audit: AuditEvent[] = [];
   const accounts = new Map([['partner', { id: 'acct-2', name: 'partner' }], ['own', { id: 'acct-1', name: 'own' }]]);
-  const identity = fakePort<IdentityStore>(
-    'identity',
+  const access = fakePort<AccessStore>(
+    'access',
     {
       repositoryFacts: async (principal): Promise<RepositoryFacts> => ({
         organization: repo.organization,
@@ -78,7 +78,7 @@ function build() {
   );
   const auditLog = fakePort<AuditLog>('audit', { record: async (e) => void audit.push(e) }, calls);
   const clock: Clock = { now: () => NOW };
-  const service = new RepositoryService(repos, identity, auditLog, clock, 'registry.example:5000', registry);
+  const service = new RepositoryService(repos, access, fakePort<UserStore>('users', {}, calls), auditLog, clock, 'registry.example:5000', registry);
   return { service, repo, shares, tags, audit, calls };
 }
 

@@ -1,4 +1,4 @@
-import { Clock, IdentityStore, UserRecord, userPrincipal } from '@wharf/auth-core';
+import { AccessStore, Clock, UserRecord, userPrincipal, UserStore } from '@wharf/auth-core';
 import type { AuditLog } from '@wharf/auth-core';
 import { evaluateLevel, Level, LevelValue, Visibility } from '@wharf/identity';
 import { checkRepositoryName, checkTag, organizationOf } from '@wharf/oci-spec';
@@ -54,7 +54,8 @@ const MAX_SHARE_DESCRIPTION = 1_000;
 export class RepositoryService {
   constructor(
     private readonly repos: RepoStore,
-    private readonly identity: IdentityStore,
+    private readonly access: AccessStore,
+    private readonly users: UserStore,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly registryHost: string,
@@ -196,14 +197,14 @@ export class RepositoryService {
 
   async setMember(user: UserRecord, name: string, username: string, level: unknown, clientAddress: string | null): Promise<{ username: string; level: string }> {
     const repo = await this.requireLevel(user, name, Level.manage);
-    const granted = await setGrant(this.identity, this.memberGrants(repo.id), username, level);
+    const granted = await setGrant(this.users, this.memberGrants(repo.id), username, level);
     await this.record(user, 'repository.member.set', `${name}/${username}`, clientAddress, { level });
     return granted;
   }
 
   async removeMember(user: UserRecord, name: string, username: string, clientAddress: string | null): Promise<void> {
     const repo = await this.requireLevel(user, name, Level.manage);
-    await removeGrant(this.identity, this.memberGrants(repo.id), username, `${username} has no grant on ${name}`);
+    await removeGrant(this.users, this.memberGrants(repo.id), username, `${username} has no grant on ${name}`);
     await this.record(user, 'repository.member.remove', `${name}/${username}`, clientAddress);
   }
 
@@ -228,7 +229,7 @@ export class RepositoryService {
   /** The one permission function (SPEC §2), fed by the same facts the token service uses. */
   private async levelOf(user: UserRecord, repo: RepoRecord): Promise<number> {
     const principal = userPrincipal(user);
-    const facts = await this.identity.repositoryFacts(principal, repo.name);
+    const facts = await this.access.repositoryFacts(principal, repo.name);
     return evaluateLevel(principal, organizationOf(repo.name), facts, { now: this.clock.now(), anonymousPull: true });
   }
 

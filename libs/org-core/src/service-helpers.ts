@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditLog, IdentityStore, UserRecord } from '@wharf/auth-core';
+import type { AuditEvent, AuditLog, UserRecord, UserStore } from '@wharf/auth-core';
 import { levelFromName, levelName, LevelValue } from '@wharf/identity';
 import { NotFoundError, ValidationError } from '@wharf/util';
 
@@ -12,8 +12,8 @@ export function parseLevel(value: unknown, field = 'level'): LevelValue {
 }
 
 /** The user a grant is for; 404 naming them when there is none. */
-export async function requireUserByName(identity: IdentityStore, username: string): Promise<UserRecord> {
-  const user = await identity.findUserByUsername(username);
+export async function requireUserByName(users: UserStore, username: string): Promise<UserRecord> {
+  const user = await users.findUserByUsername(username);
   if (!user) throw new NotFoundError(`user ${username} not found`);
   return user;
 }
@@ -49,15 +49,15 @@ export async function listGrants(table: GrantTable): Promise<{ items: { username
 }
 
 /** Grants `username` a level from a request body field (the caller has checked manage access). */
-export async function setGrant(identity: IdentityStore, table: GrantTable, username: string, level: unknown): Promise<{ username: string; level: string }> {
+export async function setGrant(users: UserStore, table: GrantTable, username: string, level: unknown): Promise<{ username: string; level: string }> {
   const value = parseLevel(level);
-  const member = await requireUserByName(identity, username);
+  const member = await requireUserByName(users, username);
   await table.set(member.id, value);
   return { username, level: level as string };
 }
 
 /** Removes `username`'s grant; 404 with `notFound` when there is none. */
-export async function removeGrant(identity: IdentityStore, table: GrantTable, username: string, notFound: string): Promise<void> {
-  const member = await identity.findUserByUsername(username);
+export async function removeGrant(users: UserStore, table: GrantTable, username: string, notFound: string): Promise<void> {
+  const member = await users.findUserByUsername(username);
   if (!member || !(await table.remove(member.id))) throw new NotFoundError(notFound);
 }

@@ -1,6 +1,18 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
-import { AccountService, AUDIT_LOG, AuditLog, CLOCK, Clock, IDENTITY_STORE, IdentityStore } from '@wharf/auth-core';
+import {
+  ACCESS_STORE,
+  AccessStore,
+  AccountService,
+  AUDIT_LOG,
+  AuditLog,
+  CLOCK,
+  Clock,
+  ROBOT_STORE,
+  RobotStore,
+  USER_STORE,
+  UserStore,
+} from '@wharf/auth-core';
 import type { WharfConfig } from '@wharf/config';
 import { PG_POOL, PgAccountStore, PgOrgStore, PgRegistryStore, PgRepoStore } from '@wharf/database';
 import {
@@ -56,15 +68,16 @@ export class OrgModule implements OnApplicationShutdown {
         { provide: ORG_STORE, useFactory: (pool: Pool) => new PgOrgStore(pool), inject: [PG_POOL] },
         {
           provide: OrganizationService,
-          useFactory: (orgs: OrgStore, identity: IdentityStore, audit: AuditLog, n: RegistryWriter) => new OrganizationService(orgs, identity, audit, config.orgQuota, n),
-          inject: [ORG_STORE, IDENTITY_STORE, AUDIT_LOG, WRITER],
+          useFactory: (orgs: OrgStore, access: AccessStore, users: UserStore, robots: RobotStore, audit: AuditLog, n: RegistryWriter) =>
+            new OrganizationService(orgs, access, users, robots, audit, config.orgQuota, n),
+          inject: [ORG_STORE, ACCESS_STORE, USER_STORE, ROBOT_STORE, AUDIT_LOG, WRITER],
         },
         { provide: REPO_STORE, useFactory: (pool: Pool) => new PgRepoStore(pool), inject: [PG_POOL] },
         {
           provide: RepositoryService,
-          useFactory: (repos: RepoStore, identity: IdentityStore, audit: AuditLog, clock: Clock, n: RegistryWriter) =>
-            new RepositoryService(repos, identity, audit, clock, new URL(config.publicUrl).host, n),
-          inject: [REPO_STORE, IDENTITY_STORE, AUDIT_LOG, CLOCK, WRITER],
+          useFactory: (repos: RepoStore, access: AccessStore, users: UserStore, audit: AuditLog, clock: Clock, n: RegistryWriter) =>
+            new RepositoryService(repos, access, users, audit, clock, new URL(config.publicUrl).host, n),
+          inject: [REPO_STORE, ACCESS_STORE, USER_STORE, AUDIT_LOG, CLOCK, WRITER],
         },
         { provide: ACCOUNT_STORE, useFactory: (pool: Pool) => new PgAccountStore(pool), inject: [PG_POOL] },
         {

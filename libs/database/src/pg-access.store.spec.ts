@@ -3,17 +3,18 @@ import { Pool } from 'pg';
 import type { AuditEvent } from '@wharf/auth-core';
 import { Level } from '@wharf/identity';
 import { requireService } from '@wharf/testing';
-import { PgIdentityStore } from './pg-identity.store';
+import { PgAccessStore } from './pg-access.store';
+import { PgUserStore } from './pg-user.store';
 
 /**
- * The identity store on the suite's Postgres: an organization is created with its manager grant
+ * The access store on the suite's Postgres: an organization is created with its manager grant
  * and audit entry in one transaction, so a failure of any of them leaves nothing behind.
  */
 const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 
-(databaseUrl ? describe : describe.skip)('PgIdentityStore.createOrganization', () => {
+(databaseUrl ? describe : describe.skip)('PgAccessStore.createOrganization', () => {
   let pool: Pool;
-  let store: PgIdentityStore;
+  let store: PgAccessStore;
   const accountId = randomUUID();
   const userId = randomUUID();
   const audit = (name: string, detail: Record<string, unknown> = {}): AuditEvent => ({
@@ -29,9 +30,10 @@ const databaseUrl = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
 
   beforeAll(async () => {
     pool = new Pool({ connectionString: databaseUrl as string, max: 2 });
-    store = new PgIdentityStore(pool);
-    await store.createAccount({ id: accountId, name: `acct${randomBytes(4).toString('hex')}`, orgQuota: 2 });
-    await store.createUser({ id: userId, accountId, username: `member${randomBytes(4).toString('hex')}`, passwordHash: 'x', role: 'member' });
+    store = new PgAccessStore(pool);
+    const users = new PgUserStore(pool);
+    await users.createAccount({ id: accountId, name: `acct${randomBytes(4).toString('hex')}`, orgQuota: 2 });
+    await users.createUser({ id: userId, accountId, username: `member${randomBytes(4).toString('hex')}`, passwordHash: 'x', role: 'member' });
   });
   afterAll(async () => {
     await pool?.end();
