@@ -121,4 +121,32 @@ function typeErrors(dir: string, source: string): string[] {
       expect(answer.error.message).toContain(field === 'body' ? 'JSON object' : field.split('.').pop());
     }
   });
+
+  it('validates list queries with the same pipe as bodies, naming the parameter, and documents each parameter', async () => {
+    const login = (await (await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }) })).json()) as { accessToken: string };
+    const get = (path: string) => fetch(`${srv.url}/api/v1${path}`, { headers: { authorization: `Bearer ${login.accessToken}` } });
+    const cases: [string, string, string][] = [
+      ['/repositories?colour=red', 'colour', 'unknown field "colour"'],
+      ['/repositories?pageSize=101', 'pageSize', 'pageSize must be an integer from 1 to 100'],
+      ['/repositories?page=1&page=2', 'page', 'page must be an integer from 1 to 1000000'],
+      ['/repositories?sort=size', 'sort', 'sort must be one of: name, updated, downloads'],
+      ['/repositories?q=a&q=b', 'q', 'q must be a string of at most 128 characters'],
+      ['/organizations?pageSize=abc', 'pageSize', 'pageSize must be an integer from 1 to 100'],
+      ['/audit-events?from=yesterday', 'from', 'from must be an ISO date-time'],
+      ['/access-keys?page=0', 'page', 'page must be an integer from 1 to 1000000'],
+    ];
+    for (const [path, field, message] of cases) {
+      const res = await get(path);
+      const answer = (await res.json()) as { error: { code: string; field?: string; message: string } };
+      expect([path, res.status, answer.error.code, answer.error.field, answer.error.message]).toEqual([path, 400, 'INVALID_ARGUMENT', field, message]);
+    }
+    expect((await get('/repositories?sort=downloads&page=1&pageSize=5')).status).toBe(200);
+    type Parameter = { name: string; in: string; schema?: { type?: string; enum?: string[] } };
+    const parameters = (path: string) => ((document.paths[path]?.['get'] as unknown as { parameters?: Parameter[] })?.parameters ?? []).filter((p) => p.in === 'query');
+    const listed = parameters('/api/v1/repositories');
+    expect(listed.map((p) => p.name).sort()).toEqual(['category', 'filter', 'org', 'page', 'pageSize', 'q', 'sort', 'visibility']);
+    expect(listed.find((p) => p.name === 'sort')?.schema?.enum).toEqual(['name', 'updated', 'downloads']);
+    expect(listed.find((p) => p.name === 'pageSize')?.schema?.type).toBe('number');
+    expect(parameters('/api/v1/audit-events').map((p) => p.name).sort()).toEqual(['action', 'actor', 'from', 'page', 'pageSize', 'resource', 'to']);
+  });
 });

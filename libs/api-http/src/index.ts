@@ -6,3 +6,4 @@ export * from './current-user.decorator';
 export * from './jwt-auth.guard';
 export * from './validation';
 export * from './api-service';
+export * from './page-query.dto';

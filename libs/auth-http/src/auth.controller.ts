@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountService, CredentialVerifier, TokenIssuer } from '@wharf/auth-core';
-import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, noBodyFields, pageOf } from '@wharf/api-http';
+import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, noBodyFields, PageQueryDto, pageOf } from '@wharf/api-http';
 import { OciError } from '@wharf/oci-errors';
 import {
   AccessKeyPageDto,
@@ -75,7 +75,7 @@ export class AccessKeysController {
 
   @Get()
   @ApiOkResponse({ type: AccessKeyPageDto })
-  async list(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<AccessKeyPageDto> {
+  async list(@CurrentUser() user: ApiUser, @Query() query: PageQueryDto): Promise<AccessKeyPageDto> {
     const items = await this.accounts.listAccessKeys(await this.accounts.requireUser(user));
     return pageOf({ items, total: items.length }, query);
   }

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountService } from '@wharf/auth-core';
-import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/api-http';
+import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, PageQueryDto, pageOf } from '@wharf/api-http';
 import { AccountAdminService } from '@wharf/org-core';
 import { AccountDto, AccountPageDto, CreateAccountDto, CreateUserDto, UpdateAccountDto, UpdateUserDto, UserDto, UserPageDto } from './accounts.dto';
 
@@ -25,12 +25,9 @@ export class AccountsController {
   }
 
   @Get('accounts')
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number })
   @ApiOkResponse({ type: AccountPageDto })
-  async list(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<AccountPageDto> {
-    onlyQuery(query, ['page', 'pageSize']);
-    const { page, pageSize } = pagination(query);
+  async list(@CurrentUser() user: ApiUser, @Query() query: PageQueryDto): Promise<AccountPageDto> {
+    const { page, pageSize } = query;
     return this.admin.listAccounts(await this.accounts.requireUser(user), page, pageSize);
   }
 
@@ -49,7 +46,7 @@ export class AccountsController {
 
   @Get('accounts/:id/users')
   @ApiOkResponse({ type: UserPageDto })
-  async users(@CurrentUser() user: ApiUser, @Param('id') id: string, @Query() query: Record<string, unknown>): Promise<UserPageDto> {
+  async users(@CurrentUser() user: ApiUser, @Param('id') id: string, @Query() query: PageQueryDto): Promise<UserPageDto> {
     return pageOf(await this.admin.listUsers(await this.accounts.requireUser(user), id), query);
   }
 

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountService, UserRecord } from '@wharf/auth-core';
-import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/api-http';
+import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, PageQueryDto, pageOf } from '@wharf/api-http';
+import { OrganizationDeleteQueryDto } from './queries.dto';
 import { OrganizationService } from '@wharf/org-core';
-import { ValidationError } from '@wharf/util';
 import {
   CreatedRobotDto,
   CreateOrganizationDto,
@@ -44,12 +44,9 @@ export class OrganizationsController {
   }
 
   @Get()
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number })
   @ApiOkResponse({ type: OrganizationPageDto })
-  async list(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<OrganizationPageDto> {
-    onlyQuery(query, ['page', 'pageSize']);
-    const { page, pageSize } = pagination(query);
+  async list(@CurrentUser() user: ApiUser, @Query() query: PageQueryDto): Promise<OrganizationPageDto> {
+    const { page, pageSize } = query;
     return this.orgs.list(await this.user(user), page, pageSize);
   }
 
@@ -67,11 +64,9 @@ export class OrganizationsController {
 
   @Delete(':org')
   @HttpCode(204)
-  @ApiQuery({ name: 'cascade', required: false, type: Boolean, description: 'delete its repositories too' })
   @ApiNoContentResponse()
-  async remove(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Query('cascade') cascade?: string): Promise<void> {
-    if (cascade !== undefined && cascade !== 'true' && cascade !== 'false') throw new ValidationError('cascade', 'cascade must be true or false');
-    await this.orgs.delete(await this.user(user), org, cascade === 'true', clientAddress(req));
+  async remove(@Req() req: Request, @CurrentUser() user: ApiUser, @Param('org') org: string, @Query() query: OrganizationDeleteQueryDto): Promise<void> {
+    await this.orgs.delete(await this.user(user), org, query.cascade === 'true', clientAddress(req));
   }
 
   @Get(':org/usage')
@@ -82,7 +77,7 @@ export class OrganizationsController {
 
   @Get(':org/members')
   @ApiOkResponse({ type: MemberPageDto })
-  async members(@CurrentUser() user: ApiUser, @Param('org') org: string, @Query() query: Record<string, unknown>): Promise<MemberPageDto> {
+  async members(@CurrentUser() user: ApiUser, @Param('org') org: string, @Query() query: PageQueryDto): Promise<MemberPageDto> {
     return pageOf(await this.orgs.members(await this.user(user), org), query);
   }
 
@@ -114,7 +109,7 @@ export class OrganizationsController {
 
   @Get(':org/robots')
   @ApiOkResponse({ type: RobotPageDto })
-  async robots(@CurrentUser() user: ApiUser, @Param('org') org: string, @Query() query: Record<string, unknown>): Promise<RobotPageDto> {
+  async robots(@CurrentUser() user: ApiUser, @Param('org') org: string, @Query() query: PageQueryDto): Promise<RobotPageDto> {
     return pageOf(await this.orgs.robots(await this.user(user), org), query);
   }
 

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountService, UserRecord } from '@wharf/auth-core';
-import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, onlyQuery, pageOf, pagination } from '@wharf/api-http';
-import { CATEGORIES, Category, RepositoryService } from '@wharf/org-core';
-import { NotFoundError, ValidationError } from '@wharf/util';
+import { ApiUser, clientAddress, CurrentUser, JwtAuthGuard, PageQueryDto, pageOf } from '@wharf/api-http';
+import { RepositoryService } from '@wharf/org-core';
+import { NotFoundError } from '@wharf/util';
 import { MemberDto, MemberPageDto, SetLevelDto } from './organizations.dto';
 import {
   AuditPageDto,
@@ -18,20 +18,7 @@ import {
   TagPageDto,
   UpdateRepositoryDto,
 } from './repositories.dto';
-
-function oneOf<T extends string>(query: Record<string, unknown>, field: string, allowed: readonly T[]): T | undefined {
-  const v = query[field];
-  if (v === undefined) return undefined;
-  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-  throw new ValidationError(field, `${field} must be one of: ${allowed.join(', ')}`);
-}
-
-function text(query: Record<string, unknown>, field: string, max = 128): string | undefined {
-  const v = query[field];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length > max) throw new ValidationError(field, `${field} must be a string of at most ${max} characters`);
-  return v;
-}
+import { AuditQueryDto, RepositoryListQueryDto, TagListQueryDto } from './queries.dto';
 
 /** `/api/v1/repositories` (SPEC §12): repositories, their tags and shares. `{repo}` may be URL-encoded (`team%2Fapp`). */
 @ApiTags('repositories')
@@ -49,28 +36,10 @@ export class RepositoriesController {
   }
 
   @Get()
-  @ApiQuery({ name: 'org', required: false })
-  @ApiQuery({ name: 'q', required: false })
-  @ApiQuery({ name: 'category', required: false, enum: CATEGORIES })
-  @ApiQuery({ name: 'visibility', required: false, enum: ['public', 'private'] })
-  @ApiQuery({ name: 'filter', required: false, enum: ['mine', 'shared-with-me', 'shared-by-me'] })
-  @ApiQuery({ name: 'sort', required: false, enum: ['name', 'updated', 'downloads'] })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number })
   @ApiOkResponse({ type: RepositoryPageDto })
-  async list(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<RepositoryPageDto> {
-    onlyQuery(query, ['org', 'q', 'category', 'visibility', 'filter', 'sort', 'page', 'pageSize']);
-    const { page, pageSize } = pagination(query);
-    return this.repos.list(await this.user(user), {
-      org: text(query, 'org', 64),
-      q: text(query, 'q'),
-      category: oneOf<Category>(query, 'category', CATEGORIES),
-      visibility: oneOf(query, 'visibility', ['public', 'private'] as const),
-      filter: oneOf(query, 'filter', ['mine', 'shared-with-me', 'shared-by-me'] as const),
-      sort: oneOf(query, 'sort', ['name', 'updated', 'downloads'] as const) ?? 'name',
-      offset: (page - 1) * pageSize,
-      limit: pageSize,
-    });
+  async list(@CurrentUser() user: ApiUser, @Query() query: RepositoryListQueryDto): Promise<RepositoryPageDto> {
+    const { org, q, category, visibility, filter, sort } = query;
+    return this.repos.list(await this.user(user), { org, q, category, visibility, filter, sort, offset: query.offset, limit: query.pageSize });
   }
 
   @Get(':org/:repo')
@@ -93,16 +62,9 @@ export class RepositoriesController {
   }
 
   @Get(':org/:repo/tags')
-  @ApiQuery({ name: 'q', required: false })
-  @ApiQuery({ name: 'sort', required: false, enum: ['name', 'time'] })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number })
   @ApiOkResponse({ type: TagPageDto })
-  async tags(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<TagPageDto> {
-    onlyQuery(query, ['q', 'sort', 'page', 'pageSize']);
-    const { page, pageSize } = pagination(query);
-    const sort = oneOf(query, 'sort', ['name', 'time'] as const) ?? 'time';
-    return this.repos.tags(await this.user(user), `${org}/${repo}`, text(query, 'q'), sort, page, pageSize);
+  async tags(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: TagListQueryDto): Promise<TagPageDto> {
+    return this.repos.tags(await this.user(user), `${org}/${repo}`, query.q, query.sort, query.page, query.pageSize);
   }
 
   @Post(':org/:repo/tags\\:batchDelete')
@@ -121,7 +83,7 @@ export class RepositoriesController {
 
   @Get(':org/:repo/members')
   @ApiOkResponse({ type: MemberPageDto })
-  async members(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<MemberPageDto> {
+  async members(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: PageQueryDto): Promise<MemberPageDto> {
     return pageOf(await this.repos.members(await this.user(user), `${org}/${repo}`), query);
   }
 
@@ -162,7 +124,7 @@ export class RepositoriesController {
 
   @Get(':org/:repo/shares')
   @ApiOkResponse({ type: SharePageDto })
-  async shares(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: Record<string, unknown>): Promise<SharePageDto> {
+  async shares(@CurrentUser() user: ApiUser, @Param('org') org: string, @Param('repo') repo: string, @Query() query: PageQueryDto): Promise<SharePageDto> {
     return pageOf(await this.repos.shares(await this.user(user), `${org}/${repo}`), query);
   }
 
@@ -186,32 +148,10 @@ export class AuditController {
   ) {}
 
   @Get()
-  @ApiQuery({ name: 'from', required: false, description: 'ISO date-time' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO date-time' })
-  @ApiQuery({ name: 'actor', required: false })
-  @ApiQuery({ name: 'action', required: false })
-  @ApiQuery({ name: 'resource', required: false })
-  @ApiQuery({ name: 'page', required: false, type: Number })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number })
   @ApiOkResponse({ type: AuditPageDto })
-  async search(@CurrentUser() user: ApiUser, @Query() query: Record<string, unknown>): Promise<AuditPageDto> {
-    onlyQuery(query, ['from', 'to', 'actor', 'action', 'resource', 'page', 'pageSize']);
-    const { page, pageSize } = pagination(query);
-    const date = (field: string) => {
-      const v = text(query, field, 64);
-      if (v === undefined) return undefined;
-      const d = new Date(v);
-      if (Number.isNaN(d.getTime())) throw new ValidationError(field, `${field} must be an ISO date-time`);
-      return d;
-    };
-    return this.repos.searchAudit(await this.accounts.requireUser(user), {
-      from: date('from'),
-      to: date('to'),
-      actor: text(query, 'actor'),
-      action: text(query, 'action'),
-      resource: text(query, 'resource', 512),
-      offset: (page - 1) * pageSize,
-      limit: pageSize,
-    });
+  async search(@CurrentUser() user: ApiUser, @Query() query: AuditQueryDto): Promise<AuditPageDto> {
+    const { from, to, actor, action, resource } = query;
+    return this.repos.searchAudit(await this.accounts.requireUser(user), { from, to, actor, action, resource, offset: query.offset, limit: query.pageSize });
   }
+
 }
