@@ -1,10 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiError } from '@wharf/util';
+import { DomainError, DomainErrorCode } from '@wharf/util';
 import { storeErrorAsOci } from '@wharf/database';
 import { OciError } from '@wharf/oci-errors';
 import type { Logger } from '@wharf/observability';
 
+/** The status of each domain error code on this surface (the domain itself knows no HTTP). */
+const DOMAIN_STATUS: Record<DomainErrorCode, number> = { INVALID_ARGUMENT: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 };
+/** OCI codes whose status differs on this surface from the registry's table. */
 const API_STATUS: Record<string, number> = { UNAUTHORIZED: 401, DENIED: 403, TOOMANYREQUESTS: 429 };
 /** Codes for the framework's own errors (unknown route, bad JSON, body over the limit). */
 const HTTP_CODES: Record<number, string> = {
@@ -37,8 +40,8 @@ export class ApiErrorFilter implements ExceptionFilter {
     const stored = storeErrorAsOci(err);
     let status = 500;
     let body: { code: string; message: string; field?: string } = { code: 'INTERNAL_ERROR', message: 'internal server error' };
-    if (err instanceof ApiError) {
-      status = err.status;
+    if (err instanceof DomainError) {
+      status = DOMAIN_STATUS[err.code];
       body = err.field ? { code: err.code, message: err.message, field: err.field } : { code: err.code, message: err.message };
     } else if (err instanceof OciError) {
       status = API_STATUS[err.code] ?? err.status;

@@ -1,5 +1,5 @@
 export * from './ttl-cache';
-export * from './api-errors';
+export * from './domain-errors';
 export * from './process-guard';
 export * from './client-address';
 export * from './close-gracefully';
