@@ -11,6 +11,7 @@ export * from './pg-org.store';
 export * from './pg-account.store';
 export * from './pg-audit-log';
 export * from './pg-repo.store';
+export * from './pg-share.store';
 export * from './db-errors';
 export * from './readiness';
 export * from './redis-client';

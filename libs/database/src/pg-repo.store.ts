@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { LevelValue, Visibility } from '@wharf/identity';
-import type { AuditEntry, AuditQuery, Category, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from '@wharf/org-core';
+import type { Category, RepoListQuery, RepoRecord, RepoStore, TagRecord } from '@wharf/org-core';
 
 const REPO_COLUMNS = `r.id, r.name, r.visibility, r.description, r.category, r.download_count, r.created_at, r.updated_at,
          o.id AS org_id, o.account_id, o.visibility AS org_visibility`;
@@ -145,59 +145,6 @@ export class PgRepoStore implements RepoStore {
         pushedBy: r.pushed_by,
         downloadCount: Number(r.download_count),
         platforms: platformsOf(r.index_payload),
-      })),
-      total: res.rows[0] ? Number(res.rows[0].total) : 0,
-    };
-  }
-
-  /** Deletes and writes one `tag.deleted` event per deleted tag to the outbox in one statement. */
-  async listShares(repositoryId: string): Promise<ShareRecord[]> {
-    const res = await this.pool.query(
-      'SELECT s.account_id, a.name, s.deadline, s.description, s.created_at FROM shares s JOIN accounts a ON a.id = s.account_id WHERE s.repository_id = $1 ORDER BY a.name',
-      [repositoryId],
-    );
-    return res.rows.map((r) => ({ accountId: r.account_id, accountName: r.name, deadline: r.deadline, description: r.description, createdAt: r.created_at }));
-  }
-
-  async upsertShare(repositoryId: string, accountId: string, deadline: Date | null, description: string, createdBy: string): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO shares (repository_id, account_id, deadline, description, created_by) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (repository_id, account_id) DO UPDATE SET deadline = EXCLUDED.deadline, description = EXCLUDED.description`,
-      [repositoryId, accountId, deadline, description, createdBy],
-    );
-  }
-
-  async deleteShare(repositoryId: string, accountId: string): Promise<boolean> {
-    const res = await this.pool.query('DELETE FROM shares WHERE repository_id = $1 AND account_id = $2', [repositoryId, accountId]);
-    return (res.rowCount ?? 0) > 0;
-  }
-
-  async findAccountByName(name: string): Promise<{ id: string } | null> {
-    const res = await this.pool.query('SELECT id FROM accounts WHERE name = $1', [name]);
-    return res.rows[0] ? { id: res.rows[0].id } : null;
-  }
-
-  async searchAudit(q: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
-    const res = await this.pool.query(
-      `SELECT id, at, actor, account_id, action, resource, result, client_address, detail, count(*) OVER () AS total
-         FROM audit_events
-        WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)
-          AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR resource = $5)
-          AND ($6::uuid IS NULL OR account_id = $6)
-        ORDER BY at DESC, id DESC OFFSET $7 LIMIT $8`,
-      [q.from ?? null, q.to ?? null, q.actor ?? null, q.action ?? null, q.resource ?? null, q.accountId, q.offset, q.limit],
-    );
-    return {
-      items: res.rows.map((r) => ({
-        id: String(r.id),
-        at: (r.at as Date).toISOString(),
-        actor: r.actor,
-        accountId: r.account_id,
-        action: r.action,
-        resource: r.resource,
-        result: r.result,
-        clientAddress: r.client_address,
-        detail: r.detail,
       })),
       total: res.rows[0] ? Number(res.rows[0].total) : 0,
     };

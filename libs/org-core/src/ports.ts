@@ -132,10 +132,23 @@ export interface RepoStore {
   removeRepoMember(repositoryId: string, userId: string): Promise<boolean>;
   listRepoMembers(repositoryId: string): Promise<{ username: string; level: LevelValue }[]>;
   listTags(repositoryId: string, q: string | undefined, sort: 'name' | 'time', offset: number, limit: number): Promise<{ items: TagRecord[]; total: number }>;
+}
+
+export const SHARE_STORE = Symbol('SHARE_STORE');
+
+/** Shares of repositories with other accounts (pull until a deadline, or forever). */
+export interface ShareStore {
   listShares(repositoryId: string): Promise<ShareRecord[]>;
   upsertShare(repositoryId: string, accountId: string, deadline: Date | null, description: string, createdBy: string): Promise<void>;
   deleteShare(repositoryId: string, accountId: string): Promise<boolean>;
+  /** The account a share names. */
   findAccountByName(name: string): Promise<{ id: string } | null>;
+}
+
+export const AUDIT_SEARCH = Symbol('AUDIT_SEARCH');
+
+/** Reading the audit log (writing it is auth-core's AuditLog). */
+export interface AuditSearch {
   searchAudit(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }>;
 }
 

@@ -2,7 +2,7 @@ import type { AccessStore, AuditEvent, AuditLog, Clock, UserRecord, UserStore } 
 import { Level, RepositoryFacts } from '@wharf/identity';
 import { fakePort, PortCall } from '@wharf/testing';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
-import type { RegistryWriter, RepoRecord, RepoStore, ShareRecord } from './ports';
+import type { AuditSearch, RegistryWriter, RepoRecord, RepoStore, ShareRecord, ShareStore } from './ports';
 import { RepositoryService } from './repository.service';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
@@ -60,11 +60,17 @@ function build() {
     'repos',
     {
       findRepository: async (name) => (name === repo.name ? repo : null),
+      updateRepository: async (_id, changes) => void Object.assign(repo, changes),
+    },
+    calls,
+  );
+  const shareStore = fakePort<ShareStore>(
+    'shares',
+    {
       findAccountByName: async (name) => accounts.get(name) ?? null,
       upsertShare: async (_id, accountId, deadline, description) =>
         void shares.set(accountId, { accountId, accountName: accountId === 'acct-2' ? 'partner' : '?', deadline, description, createdAt: NOW }),
       listShares: async () => [...shares.values()],
-      updateRepository: async (_id, changes) => void Object.assign(repo, changes),
     },
     calls,
   );
@@ -78,7 +84,7 @@ function build() {
   );
   const auditLog = fakePort<AuditLog>('audit', { record: async (e) => void audit.push(e) }, calls);
   const clock: Clock = { now: () => NOW };
-  const service = new RepositoryService(repos, access, fakePort<UserStore>('users', {}, calls), auditLog, clock, 'registry.example:5000', registry);
+  const service = new RepositoryService(repos, shareStore, fakePort<AuditSearch>('audit', {}, calls), access, fakePort<UserStore>('users', {}, calls), auditLog, clock, 'registry.example:5000', registry);
   return { service, repo, shares, tags, audit, calls };
 }
 

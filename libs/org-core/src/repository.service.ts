@@ -4,7 +4,7 @@ import { evaluateLevel, Level, LevelValue, Visibility } from '@wharf/identity';
 import { checkRepositoryName, checkTag, organizationOf } from '@wharf/oci-spec';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { GrantTable, listGrants, recordAction, removeGrant, setGrant } from './service-helpers';
-import { AuditEntry, AuditQuery, CATEGORIES, Category, RegistryWriter, RepoListQuery, RepoRecord, RepoStore, ShareRecord, TagRecord } from './ports';
+import { AuditEntry, AuditQuery, AuditSearch, CATEGORIES, Category, RegistryWriter, RepoListQuery, RepoRecord, RepoStore, ShareRecord, ShareStore, TagRecord } from './ports';
 
 export interface RepoView {
   name: string;
@@ -54,6 +54,8 @@ const MAX_SHARE_DESCRIPTION = 1_000;
 export class RepositoryService {
   constructor(
     private readonly repos: RepoStore,
+    private readonly shareStore: ShareStore,
+    private readonly auditSearch: AuditSearch,
     private readonly access: AccessStore,
     private readonly users: UserStore,
     private readonly audit: AuditLog,
@@ -146,7 +148,7 @@ export class RepositoryService {
   async share(user: UserRecord, name: string, input: { account?: unknown; deadline?: unknown; description?: unknown; permission?: unknown }, clientAddress: string | null): Promise<ShareView> {
     const repo = await this.requireLevel(user, name, Level.manage);
     if (typeof input['account'] !== 'string') throw new ValidationError('account', 'account is required');
-    const account = await this.repos.findAccountByName(input['account']);
+    const account = await this.shareStore.findAccountByName(input['account']);
     if (!account) throw new ValidationError('account', `account ${input['account'].slice(0, 80)} does not exist`);
     if (account.id === repo.organization?.accountId) throw new ValidationError('account', 'a repository cannot be shared with its own account');
     if ((repo.visibility ?? repo.organization?.visibility) === 'public' || repo.organization?.visibility === 'public') {
@@ -164,7 +166,7 @@ export class RepositoryService {
       throw new ValidationError('description', `description must be a string of at most ${MAX_SHARE_DESCRIPTION} characters`);
     }
     if (input['permission'] !== undefined && input['permission'] !== 'pull') throw new ValidationError('permission', 'permission can only be "pull"');
-    await this.repos.upsertShare(repo.id, account.id, deadline, description, user.id);
+    await this.shareStore.upsertShare(repo.id, account.id, deadline, description, user.id);
     await this.record(user, 'share.create', name, clientAddress, { account: input['account'], deadline: deadline?.toISOString() ?? 'forever' });
     return { account: input['account'], deadline: deadline?.toISOString() ?? 'forever', description, permission: 'pull' as const };
   }
@@ -172,7 +174,7 @@ export class RepositoryService {
   async shares(user: UserRecord, name: string): Promise<{ items: (ShareView & { expired: boolean; createdAt: string })[]; total: number }> {
     const repo = await this.requireLevel(user, name, Level.manage);
     const now = this.clock.now().getTime();
-    const items = (await this.repos.listShares(repo.id)).map((s: ShareRecord) => ({
+    const items = (await this.shareStore.listShares(repo.id)).map((s: ShareRecord) => ({
       account: s.accountName,
       deadline: s.deadline?.toISOString() ?? 'forever',
       description: s.description,
@@ -185,8 +187,8 @@ export class RepositoryService {
 
   async unshare(user: UserRecord, name: string, accountName: string, clientAddress: string | null): Promise<void> {
     const repo = await this.requireLevel(user, name, Level.manage);
-    const account = await this.repos.findAccountByName(accountName);
-    if (!account || !(await this.repos.deleteShare(repo.id, account.id))) throw new NotFoundError(`${name} is not shared with ${accountName}`);
+    const account = await this.shareStore.findAccountByName(accountName);
+    if (!account || !(await this.shareStore.deleteShare(repo.id, account.id))) throw new NotFoundError(`${name} is not shared with ${accountName}`);
     await this.record(user, 'share.delete', name, clientAddress, { account: accountName });
   }
 
@@ -210,7 +212,7 @@ export class RepositoryService {
 
   async searchAudit(user: UserRecord, query: Omit<AuditQuery, 'accountId'>): Promise<{ items: AuditEntry[]; total: number }> {
     if (!user.isAdmin && user.role !== 'owner') throw new ForbiddenError('only account owners and system administrators read the audit log');
-    return this.repos.searchAudit({ ...query, accountId: user.isAdmin ? null : user.accountId });
+    return this.auditSearch.searchAudit({ ...query, accountId: user.isAdmin ? null : user.accountId });
   }
 
   // ---- internals ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import {
   UserStore,
 } from '@wharf/auth-core';
 import type { WharfConfig } from '@wharf/config';
-import { PG_POOL, PgAccountStore, PgOrgStore, PgRegistryStore, PgRepoStore } from '@wharf/database';
+import { PG_POOL, PgAccountStore, PgAuditLog, PgOrgStore, PgRegistryStore, PgRepoStore, PgShareStore } from '@wharf/database';
 import {
   ACCOUNT_STORE,
   AccountAdminService,
@@ -24,7 +24,11 @@ import {
   OrgStore,
   REGISTRY_WRITER,
   RegistryWriter,
+  AUDIT_SEARCH,
+  AuditSearch,
   REPO_STORE,
+  SHARE_STORE,
+  ShareStore,
   RepositoryService,
   RepoStore,
 } from '@wharf/org-core';
@@ -73,11 +77,13 @@ export class OrgModule implements OnApplicationShutdown {
           inject: [ORG_STORE, ACCESS_STORE, USER_STORE, ROBOT_STORE, AUDIT_LOG, WRITER],
         },
         { provide: REPO_STORE, useFactory: (pool: Pool) => new PgRepoStore(pool), inject: [PG_POOL] },
+        { provide: SHARE_STORE, useFactory: (pool: Pool) => new PgShareStore(pool), inject: [PG_POOL] },
+        { provide: AUDIT_SEARCH, useFactory: (pool: Pool) => new PgAuditLog(pool), inject: [PG_POOL] },
         {
           provide: RepositoryService,
-          useFactory: (repos: RepoStore, access: AccessStore, users: UserStore, audit: AuditLog, clock: Clock, n: RegistryWriter) =>
-            new RepositoryService(repos, access, users, audit, clock, new URL(config.publicUrl).host, n),
-          inject: [REPO_STORE, ACCESS_STORE, USER_STORE, AUDIT_LOG, CLOCK, WRITER],
+          useFactory: (repos: RepoStore, shares: ShareStore, search: AuditSearch, access: AccessStore, users: UserStore, audit: AuditLog, clock: Clock, n: RegistryWriter) =>
+            new RepositoryService(repos, shares, search, access, users, audit, clock, new URL(config.publicUrl).host, n),
+          inject: [REPO_STORE, SHARE_STORE, AUDIT_SEARCH, ACCESS_STORE, USER_STORE, AUDIT_LOG, CLOCK, WRITER],
         },
         { provide: ACCOUNT_STORE, useFactory: (pool: Pool) => new PgAccountStore(pool), inject: [PG_POOL] },
         {
