@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -8,7 +7,7 @@ import { hasCommand } from '../apps/server/src/local-process';
 import { busyboxRootfsTar, runAsync } from './support/commands';
 import { startIngress, Nginx } from './support/nginx';
 import { createOwnDatabase, OwnDatabase } from './support/own-database';
-import { readmeTours } from './support/readme';
+import { runReadmeTours } from './support/readme';
 import { freePort, startRegistryProcess, TestRegistry } from './support/test-registry';
 import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-server';
 
@@ -96,22 +95,8 @@ function fromClient(url: string, headers: Record<string, string>, body?: string)
   });
 
   it("the README's tours run as written through the ingress", async () => {
-    const script = readmeTours(readFileSync(join(__dirname, '../README.md'), 'utf8')).replaceAll('127.0.0.1:5000', ingress.host);
-    const r = spawnSync('bash', ['-c', `set -euo pipefail\n${script}`], {
-      cwd: work,
-      encoding: 'utf8',
-      timeout: 300_000,
-      env: {
-        ...process.env,
-        ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-        DOCKER_HOST: dockerHost as string,
-        DOCKER_CONFIG: join(work, 'docker'),
-        REGISTRY_AUTH_FILE: join(work, 'podman-auth.json'),
-        CONTAINERD_ADDRESS: containerd as string,
-      },
-    });
-    if (r.status !== 0) throw new Error(`a README tour failed through nginx (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-    expect(r.stdout).toMatch(new RegExp(`docker login -u local@\\S+ -p \\S+ ${ingress.host.replace(/\./g, '\\.')}`));
+    const stdout = runReadmeTours(ingress.host, work, { adminPassword: TEST_ADMIN_PASSWORD, dockerHost: dockerHost as string, containerdAddress: containerd as string });
+    expect(stdout).toMatch(new RegExp(`docker login -u local@\\S+ -p \\S+ ${ingress.host.replace(/\./g, '\\.')}`));
     // Both replicas served part of it (nginx balances /v2), and the push reached the events worker.
     for (const replica of replicas) expect(await (await fetch(`${replica.url}/metrics`)).text()).toMatch(/wharf_http_requests_total\{service="registry",route="v2:manifest"/);
     const queue = new Queue('registry-events', { connection: { url: redisUrl as string, maxRetriesPerRequest: null } });

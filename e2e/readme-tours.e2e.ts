@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireService } from '@wharf/testing';
 import { busyboxRootfsTar, runAsync } from './support/commands';
 import { cleanUpStarted, npmStart, Wharf } from './support/npm-start';
-import { readmeTours } from './support/readme';
+import { runReadmeTours } from './support/readme';
 import { freePort } from './support/test-registry';
 
 /**
@@ -36,21 +36,7 @@ const jq = spawnSync('jq', ['--version']).status === 0 ? 'jq' : requireService('
   it('every tour block runs top to bottom against npm start', async () => {
     const password = /generated password: (\S+)/.exec(wharf.output())?.[1] as string;
     const host = new URL(wharf.url).host;
-    const script = readmeTours(readFileSync(join(__dirname, '../README.md'), 'utf8')).replaceAll('127.0.0.1:5000', host);
-    const r = spawnSync('bash', ['-c', `set -euo pipefail\n${script}`], {
-      cwd: work,
-      encoding: 'utf8',
-      timeout: 300_000,
-      env: {
-        ...process.env,
-        ADMIN_PASSWORD: password,
-        DOCKER_HOST: dockerHost as string,
-        DOCKER_CONFIG: join(work, 'docker'),
-        REGISTRY_AUTH_FILE: join(work, 'podman-auth.json'),
-        CONTAINERD_ADDRESS: containerd as string,
-      },
-    });
-    if (r.status !== 0) throw new Error(`a README tour failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    const stdout = runReadmeTours(host, work, { adminPassword: password, dockerHost: dockerHost as string, containerdAddress: containerd as string });
     // What the tours did is visible afterwards: the quick start's image and skopeo's copy are
     // there, the API tour's organization is gone.
     const auth = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` };
@@ -65,7 +51,7 @@ const jq = spawnSync('jq', ['--version']).status === 0 ? 'jq' : requireService('
     });
     const api = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
     expect((await fetch(`${wharf.url}/api/v1/organizations/xc-edu-cloud-01`, { headers: api })).status).toBe(404);
-    expect(r.stdout).toContain('"name":"acme"');
-    expect(r.stdout).toMatch(/docker login -u local@\S+ -p \S+ /);
+    expect(stdout).toContain('"name":"acme"');
+    expect(stdout).toMatch(/docker login -u local@\S+ -p \S+ /);
   });
 });

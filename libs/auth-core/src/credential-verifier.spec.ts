@@ -1,6 +1,6 @@
 import { hashPassword, loginKeyOf, SecretBox, sha256Hex } from '@wharf/identity';
 import { OciError } from '@wharf/oci-errors';
-import { fakePort, PortCall } from '@wharf/testing';
+import { fakePort, PortCall, rejectionOf } from '@wharf/testing';
 import { CredentialVerifier } from './credential-verifier';
 import type { AccessKeyRecord, AuditEvent, AuditLog, AuthSettings, Clock, CredentialStore, LoginRateLimiter, RobotRecord, RobotStore, UserRecord, UserStore } from './ports';
 
@@ -62,14 +62,7 @@ async function build() {
   return { verifier: new CredentialVerifier(userStore, credentialStore, robotStore, auditLog, limiter, box, clock, settings), audit, failures, users, keys, calls };
 }
 
-const refusal = async (p: Promise<unknown>): Promise<OciError> => {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof OciError)) throw new Error(`expected a refusal, got ${String(err)}`);
-  return err;
-};
+const refusal = (p: Promise<unknown>): Promise<OciError> => rejectionOf(p, OciError);
 
 describe('CredentialVerifier', () => {
   it('signs in with each credential kind and audits the kind used', async () => {

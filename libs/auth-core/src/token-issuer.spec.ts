@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { RepositoryFacts, SecretBox } from '@wharf/identity';
 import { OciError } from '@wharf/oci-errors';
-import { fakePort, PortCall } from '@wharf/testing';
+import { fakePort, PortCall, rejectionOf } from '@wharf/testing';
 import type { Authenticated, CredentialVerifier } from './credential-verifier';
 import type { AccessStore, AuditEvent, AuthSettings, Clock, NewOrganization, SigningKeyRecord, SigningKeyStore } from './ports';
 import { SigningKeyRing } from './signing-key-ring';
@@ -51,14 +51,7 @@ function build(orgs: Record<string, { id: string; accountId: string; visibility:
 }
 
 const claims = (token: string) => jwt.decode(token) as jwt.JwtPayload & { access: { name: string; actions: string[] }[]; wharf: Record<string, unknown> };
-const refusal = async (p: Promise<unknown>): Promise<OciError> => {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof OciError)) throw new Error(`expected a refusal, got ${String(err)}`);
-  return err;
-};
+const refusal = (p: Promise<unknown>): Promise<OciError> => rejectionOf(p, OciError);
 
 describe('TokenIssuer', () => {
   it('grants exactly what the caller may do, and binds the token to the organizations it grants in', async () => {

@@ -1,21 +1,12 @@
-import type { AccessStore, AuditEvent, AuditLog, NewOrganization, RobotStore, UserRecord, UserStore } from '@wharf/auth-core';
+import type { AccessStore, AuditEvent, AuditLog, NewOrganization, RobotStore, UserStore } from '@wharf/auth-core';
 import { Level, LevelValue } from '@wharf/identity';
 import { fakePort, PortCall } from '@wharf/testing';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import { OrganizationService } from './organization.service';
+import { specUser } from './spec-users';
 import type { OrgRecord, OrgStore, RegistryWriter } from './ports';
 
-const user = (over: Partial<UserRecord> = {}): UserRecord => ({
-  id: 'u-owner',
-  accountId: 'acct-1',
-  username: 'olive',
-  passwordHash: '',
-  role: 'owner',
-  isAdmin: false,
-  enabled: true,
-  generation: 0,
-  ...over,
-});
+const user = specUser;
 const owner = user();
 const member = user({ id: 'u-member', username: 'mia', role: 'member' });
 const stranger = user({ id: 'u-stranger', accountId: 'acct-2', username: 'sam' });

@@ -1,23 +1,14 @@
-import type { AccessStore, AuditEvent, AuditLog, Clock, UserRecord, UserStore } from '@wharf/auth-core';
+import type { AccessStore, AuditEvent, AuditLog, Clock, UserStore } from '@wharf/auth-core';
 import { Level, RepositoryFacts } from '@wharf/identity';
 import { fakePort, PortCall } from '@wharf/testing';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import type { AuditSearch, RegistryWriter, RepoRecord, RepoStore, ShareRecord, ShareStore } from './ports';
 import { RepositoryService } from './repository.service';
+import { specUser } from './spec-users';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const DAY = 24 * 3600_000;
-const user = (over: Partial<UserRecord> = {}): UserRecord => ({
-  id: 'u-owner',
-  accountId: 'acct-1',
-  username: 'olive',
-  passwordHash: '',
-  role: 'owner',
-  isAdmin: false,
-  enabled: true,
-  generation: 0,
-  ...over,
-});
+const user = specUser;
 const owner = user();
 const editor = user({ id: 'u-editor', username: 'eddie', role: 'member' });
 const partner = user({ id: 'u-partner', accountId: 'acct-2', username: 'pat' });

@@ -24,3 +24,13 @@ export function fakePort<T extends object>(name: string, methods: Partial<T>, ca
     },
   });
 }
+
+/** The error `promise` rejected with, when it is a `type`; fails the spec when it resolved or threw something else. */
+export async function rejectionOf<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof type)) throw new Error(`expected a ${type.name}, got ${err === null ? 'a result' : String(err)}`);
+  return err;
+}
