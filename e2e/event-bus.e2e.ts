@@ -90,21 +90,26 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
     return sha256(manifest);
   };
 
-  /** The completed `registry-events` job about `kind` of `repository:tag`. */
+  /** The event about `kind` of `repository:tag` in a completed `registry-events` job, with that job's id. */
   const delivered = (kind: string, repository: string, tag: string) =>
     until(`${kind} ${repository}:${tag} to be consumed`, async () => {
-      const done = await queue.getJobs(['completed']);
-      return done.find((j) => j.data.kind === kind && j.data.repository === repository && j.data.tag === tag);
+      for (const job of await queue.getJobs(['completed'])) {
+        const event = (job.data.events as { kind: string; repository: string; tag: string; digest: string }[]).find(
+          (e) => e.kind === kind && e.repository === repository && e.tag === tag,
+        );
+        if (event) return { ...event, jobId: job.id };
+      }
+      return undefined;
     });
 
   it('a push and a tag delete reach the events worker as jobs named after their outbox rows', async () => {
     const digest = await push('events/app', 'v1');
-    const job = await delivered('tag.pushed', 'events/app', 'v1');
-    expect(job.data.digest).toBe(digest);
-    expect(job.id).toMatch(/^event-\d+-\d+$/);
+    const event = await delivered('tag.pushed', 'events/app', 'v1');
+    expect(event.digest).toBe(digest);
+    expect(event.jobId).toMatch(/^events-\d+-\d+-\d+$/);
     expect(events.output?.()).toContain('"msg":"registry event"');
     expect((await fetch(`${registry.url}/v2/events/app/manifests/v1`, { method: 'DELETE' })).status).toBe(202);
-    expect((await delivered('tag.deleted', 'events/app', 'v1')).data.digest).toBe(digest);
+    expect((await delivered('tag.deleted', 'events/app', 'v1')).digest).toBe(digest);
   });
 
   it('an event pushed while Redis is down waits in the outbox and arrives once Redis is back', async () => {
@@ -116,8 +121,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
       const waiting = await db.query(`SELECT kind, digest FROM registry_outbox WHERE tag = 'offline'`);
       expect(waiting.rows).toEqual([{ kind: 'tag.pushed', digest }]);
       redis = await startRedis(redisPort); // empty: what was queued before is gone, the outbox is not
-      const job = await delivered('tag.pushed', 'events/app', 'offline', );
-      expect(job.data.digest).toBe(digest);
+      expect((await delivered('tag.pushed', 'events/app', 'offline')).digest).toBe(digest);
       expect((await db.query(`SELECT 1 FROM registry_outbox WHERE tag = 'offline'`)).rowCount).toBe(0);
     } finally {
       await db.end();
@@ -151,17 +155,36 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
     }
   }, 60_000);
 
-  it('the same event relayed twice is one job (a relay whose commit failed after the add)', async () => {
+  it('the same batch relayed twice is one job (a relay whose commit failed after the add)', async () => {
     const queues = new JobQueues(redisUrl, 2_000);
     try {
-      const payload = { id: '1', kind: 'tag.pushed' as const, repository: 'events/twice', digest: null, tag: 't', actor: null, at: new Date().toISOString() };
-      await queues.addBulk('registry-events', [{ jobId: 'event-twice-1', payload }]);
-      await queues.addBulk('registry-events', [{ jobId: 'event-twice-1', payload }]);
+      const payload = { events: [{ id: '1', kind: 'tag.pushed' as const, repository: 'events/twice', digest: null, tag: 't', actor: null, at: new Date().toISOString() }] };
+      await queues.addBulk('registry-events', [{ jobId: 'events-twice-1', payload }]);
+      await queues.addBulk('registry-events', [{ jobId: 'events-twice-1', payload }]);
       await delivered('tag.pushed', 'events/twice', 't');
       const all = await queue.getJobs(['completed', 'active', 'waiting']);
-      expect(all.filter((j) => j.data.repository === 'events/twice')).toHaveLength(1);
+      expect(all.filter((j) => j.data.events?.some((e: { repository: string }) => e.repository === 'events/twice'))).toHaveLength(1);
     } finally {
       await queues.close();
+    }
+  });
+
+  it('a burst of pushes travels in a few jobs, every event once and in order', async () => {
+    const digests = await Promise.all(Array.from({ length: 40 }, (_, i) => push('events/burst', `b${i}`)));
+    const seen = await until('all 40 events', async () => {
+      const jobs = (await queue.getJobs(['completed'])).filter((j) => j.data.events.some((e: { repository: string }) => e.repository === 'events/burst'));
+      const events = jobs
+        .flatMap((j) => j.data.events as { id: string; kind: string; repository: string; digest: string }[])
+        .filter((e) => e.repository === 'events/burst' && e.kind === 'tag.pushed');
+      return events.length >= 40 ? { jobs, events } : undefined;
+    });
+    expect(seen.events).toHaveLength(40);
+    expect(new Set(seen.events.map((e) => e.id)).size).toBe(40);
+    expect(new Set(seen.events.map((e) => e.digest))).toEqual(new Set(digests));
+    expect(seen.jobs.length).toBeLessThan(40);
+    for (const job of seen.jobs) {
+      const ids = (job.data.events as { id: string }[]).map((e) => Number(e.id));
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
     }
   });
 

@@ -103,7 +103,7 @@ function fromClient(url: string, headers: Record<string, string>, body?: string)
     try {
       const deadline = Date.now() + 15_000;
       const pushed = async () =>
-        (await queue.getJobs(['completed'])).some((j) => j.data.kind === 'tag.pushed' && j.data.repository === 'demo/app' && j.data.tag === 'v1');
+        (await queue.getJobs(['completed'])).some((j) => j.data.events.some((e: { kind: string; repository: string; tag: string }) => e.kind === 'tag.pushed' && e.repository === 'demo/app' && e.tag === 'v1'));
       while (!(await pushed()) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
       expect(await pushed()).toBe(true);
     } finally {

@@ -22,6 +22,16 @@ export interface RegistryEvent {
   at: string;
 }
 
+/**
+ * A `registry-events` job: the outbox rows one relay round moved, in order. Its job id names the
+ * first and last row, so the same batch relayed twice is one job. A relay that failed after the
+ * add and before its commit relays those rows again, possibly with later ones, as a batch of
+ * another id: a consumer for which a repeat matters checks each event's `id`.
+ */
+export interface RegistryEventBatch {
+  events: RegistryEvent[];
+}
+
 export interface GcJob {
   runId: string;
   dryRun: boolean;
@@ -46,7 +56,7 @@ export interface WebhookJob {
 }
 
 export interface JobPayloads {
-  'registry-events': RegistryEvent;
+  'registry-events': RegistryEventBatch;
   gc: GcJob;
   builds: BuildJob;
   imports: ImportJob;
