@@ -1,4 +1,5 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { OciError } from '@wharf/oci-errors';
 import { fetchJson } from '@wharf/util';
 
@@ -32,6 +33,11 @@ export class JwksKeyCache implements VerificationKeys {
   /** Keys published at `url` (`ca`: an extra authority to trust there, for a self-signed auth service). */
   static overHttp(url: string, options: { ca?: Buffer; minRefreshMs?: number } = {}): JwksKeyCache {
     return new JwksKeyCache(() => fetchJson(url, { ca: options.ca }), options.minRefreshMs);
+  }
+
+  /** The keys a service is configured to trust: WHARF_AUTH_JWKS_URL, with WHARF_AUTH_JWKS_CA read once. */
+  static fromConfig(config: { jwksUrl: string; jwksCaFile?: string }): JwksKeyCache {
+    return JwksKeyCache.overHttp(config.jwksUrl, { ca: config.jwksCaFile ? readFileSync(config.jwksCaFile) : undefined });
   }
 
   async get(kid: string): Promise<KeyObject | null> {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
@@ -152,7 +151,7 @@ export class AuthModule implements OnModuleInit, OnApplicationShutdown {
           inject: [USER_STORE, CREDENTIAL_STORE, AUDIT_LOG, SecretBox, CLOCK],
         },
         // API tokens are checked against the published JWKS (WHARF_AUTH_JWKS_URL), as the registry checks its tokens.
-        { provide: API_VERIFICATION_KEYS, useValue: JwksKeyCache.overHttp(c.jwksUrl, { ca: c.jwksCaFile ? readFileSync(c.jwksCaFile) : undefined }) },
+        { provide: API_VERIFICATION_KEYS, useValue: JwksKeyCache.fromConfig(c) },
         JwtStrategy,
         JwtAuthGuard,
       ],

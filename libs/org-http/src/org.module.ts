@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Pool } from 'pg';
 import {
   ACCESS_STORE,
@@ -47,7 +47,10 @@ const WRITER = Symbol('ORG_REGISTRY_WRITER');
 
 @Module({})
 export class OrgModule implements OnApplicationShutdown {
-  constructor(@Inject(WRITER) private readonly writer: RegistryWriter) {}
+  constructor(
+    @Inject(WRITER) private readonly writer: RegistryWriter,
+    @Optional() @Inject(REGISTRY_WRITER) private readonly registryWriter?: RegistryWriter,
+  ) {}
 
   static forRoot(
     config: Pick<WharfConfig, 'orgQuota' | 'publicUrl' | 'redisUrl' | 'redisTimeoutMs' | 'maxLayerBytes' | 'maxManifestBytes'>,
@@ -95,8 +98,8 @@ export class OrgModule implements OnApplicationShutdown {
     };
   }
 
-  /** Its own writer's Redis connections (the registry module closes the registry's). */
+  /** Closes the writer it made (a registry module in this process closes its own). */
   async onApplicationShutdown(): Promise<void> {
-    if (this.writer instanceof BroadcastingRegistryWriter) await this.writer.close();
+    if (this.writer !== this.registryWriter && this.writer instanceof BroadcastingRegistryWriter) await this.writer.close();
   }
 }

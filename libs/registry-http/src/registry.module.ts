@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { WharfConfig } from '@wharf/config';
@@ -75,7 +74,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
       (config.auth === 'none'
         ? new AllowAllAccess()
         : new TokenAccessControl(
-            JwksKeyCache.overHttp(config.jwksUrl, { ca: config.jwksCaFile ? readFileSync(config.jwksCaFile) : undefined }),
+            JwksKeyCache.fromConfig(config),
             { realm: `${config.publicUrl}/token`, service: config.tokenService, issuer: config.tokenIssuer, jwksUrl: config.jwksUrl },
             (name) => store.organizationId(name),
           ));
