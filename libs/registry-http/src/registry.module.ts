@@ -75,7 +75,7 @@ export class RegistryModule implements OnModuleInit, OnApplicationShutdown {
         ? new AllowAllAccess()
         : new TokenAccessControl(
             JwksKeyCache.fromConfig(config),
-            { realm: `${config.publicUrl}/token`, service: config.tokenService, issuer: config.tokenIssuer, jwksUrl: config.jwksUrl },
+            { realm: `${config.publicUrl}/token`, service: config.tokenService, issuer: config.tokenIssuer },
             (name) => store.organizationId(name),
           ));
     const logger = new Logger('registry');

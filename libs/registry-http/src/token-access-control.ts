@@ -12,7 +12,6 @@ export interface TokenAuthSettings {
   realm: string;
   service: string;
   issuer: string;
-  jwksUrl: string;
 }
 
 interface AccessEntry {
