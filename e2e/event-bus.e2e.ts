@@ -188,27 +188,48 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
     }
   });
 
-  it('the gc and builder workers start, report ready with queue metrics, fail jobs of features not built, and stop on SIGTERM', async () => {
+  it('the gc and builder workers start, report ready with queue metrics, refuse jobs they cannot do, and stop on SIGTERM', async () => {
     const [gc, builder] = await Promise.all([
-      startRegistryProcess(databaseUrl, { app: 'gc', env: { REDIS_URL: redisUrl } }),
+      startRegistryProcess(databaseUrl, { app: 'gc', env: { REDIS_URL: redisUrl, WHARF_GC_SCHEDULE: '* * * * * *' } }),
       startRegistryProcess(databaseUrl, { app: 'builder', env: { REDIS_URL: redisUrl } }),
     ]);
-    const gcQueue = new Queue('gc', { connection: { url: redisUrl, maxRetriesPerRequest: null } });
-    try {
-      for (const w of [gc, builder, events]) expect(await (await fetch(`${w.url}/readyz`)).json()).toEqual({ status: 'ready' });
-      await gcQueue.add('gc', { runId: 'r1', dryRun: true }, { jobId: 'gc-r1' });
-      const failed = await until('the gc job to fail', async () => {
-        const job = await gcQueue.getJob('gc-r1');
+    const connection = { url: redisUrl, maxRetriesPerRequest: null };
+    const gcQueue = new Queue('gc', { connection });
+    const importsQueue = new Queue('imports', { connection });
+    const failedJob = (queue: Queue, id: string) =>
+      until(`job ${id} to fail`, async () => {
+        const job = await queue.getJob(id);
         return (await job?.getState()) === 'failed' ? job : undefined;
       });
-      expect(failed.failedReason).toBe('garbage collection is not built into this version of Wharf yet');
-      expect(failed.attemptsMade).toBe(1); // not retried
+    try {
+      for (const w of [gc, builder, events]) expect(await (await fetch(`${w.url}/readyz`)).json()).toEqual({ status: 'ready' });
+      // A run nobody requested (no gc_runs row): failed at once, not retried.
+      await gcQueue.add('gc', { runId: '00000000-0000-4000-8000-000000000001', dryRun: true }, { jobId: 'gc-r1' });
+      const unknown = await failedJob(gcQueue, 'gc-r1');
+      expect(unknown.failedReason).toBe('garbage collection run 00000000-0000-4000-8000-000000000001 does not exist');
+      expect(unknown.attemptsMade).toBe(1);
+      await importsQueue.add('imports', { uploadId: 'u1' }, { jobId: 'imports-u1' });
+      const notBuilt = await failedJob(importsQueue, 'imports-u1');
+      expect(notBuilt.failedReason).toBe('page upload is not built into this version of Wharf yet');
+      expect(notBuilt.attemptsMade).toBe(1); // not retried
       const metrics = await (await fetch(`${gc.url}/metrics`)).text();
       expect(metrics).toMatch(/wharf_jobs_total\{queue="gc",outcome="failed"\} 1/);
       expect(metrics).toMatch(/wharf_queue_jobs\{queue="gc",state="failed"\} 1/);
-      expect(await (await fetch(`${builder.url}/metrics`)).text()).toContain('wharf_queue_jobs{queue="imports",state="waiting"} 0');
+      expect(await (await fetch(`${builder.url}/metrics`)).text()).toMatch(/wharf_queue_jobs\{queue="imports",state="failed"\} 1/);
+      // WHARF_GC_SCHEDULE (every second here): runs of the schedule's own appear in the history.
+      const db = new Client({ connectionString: databaseUrl });
+      await db.connect();
+      try {
+        const scheduled = await until('a scheduled garbage collection run', async () => {
+          const res = await db.query(`SELECT status, requested_by FROM gc_runs WHERE trigger = 'schedule' AND status = 'succeeded' LIMIT 1`);
+          return res.rows[0];
+        });
+        expect(scheduled).toEqual({ status: 'succeeded', requested_by: null });
+      } finally {
+        await db.end();
+      }
     } finally {
-      await gcQueue.close();
+      await Promise.all([gcQueue.close(), importsQueue.close()]);
       await Promise.all([gc.close(), builder.close()]);
     }
     expect(gc.output?.()).toContain('"msg":"gc worker stopped"');

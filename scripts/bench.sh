@@ -67,7 +67,10 @@ pg_cpu() {
   # As root the cluster may live under /var/lib/wharf, linked from the data directory.
   pm=$(pgrep -f -- "-D $(readlink -f "$work/wharf/postgres")" | head -1)
   [ -n "$pm" ] || { echo 0; return; }
-  for p in $pm $(pgrep -P "$pm"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  # The postmaster's own time plus that of its reaped children (fields 16-17), plus the live
+  # backends: monotonic, so a backend that exits between two readings does not make it negative.
+  t=$(awk '{print $14+$15+$16+$17}' "/proc/$pm/stat" 2>/dev/null || echo 0)
+  for p in $(pgrep -P "$pm"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
   echo "$t"
 }
 # Peak resident memory per phase: the phase is whatever `$work/phase` names when sampled (the
@@ -125,6 +128,9 @@ echo "== management lists at scale (100,000 repositories, 1,000,000 tags)"
 # The embedded Postgres has a random port and password: the running server says where (run.json).
 DATABASE_URL=$(jq -r .databaseUrl "$work/wharf/run.json") WHARF_BENCH_URL="http://127.0.0.1:$wport" WHARF_BENCH_PASSWORD=$pw \
   "$root/scripts/run-ts.sh" "$root/bench/list-scale.ts" >>"$out/micro.md" || echo "list-scale failed" >>"$out/micro.md"
+echo "== garbage collection at scale (mark over the seeded tags, sweep of 100,000 blobs)"
+DATABASE_URL=$(jq -r .databaseUrl "$work/wharf/run.json") WHARF_BENCH_URL="http://127.0.0.1:$wport" WHARF_BENCH_PASSWORD=$pw \
+  WHARF_DATA_DIR="$work/wharf" WHARF_PID=$wpid "$root/scripts/run-ts.sh" "$root/bench/gc-scale.ts" >>"$out/micro.md" || echo "gc-scale failed" >>"$out/micro.md"
 node "$root/scripts/bench-compare.mjs" "$out/distribution/summary.md" "$out/wharf/summary.md" "$out/wharf-extra.txt" "$out/micro.md" >"$out/comparison.md"
 echo "== written $out/comparison.md"
 cat "$out/comparison.md"

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { gcWorker, runWorkerService } from '@wharf/queues';
+import { gcWorker } from '@wharf/gc-worker';
+import { runWorkerService } from '@wharf/queues';
 import { guardProcess } from '@wharf/util';
 
-/** The `gc` worker: consumes the `gc` queue. */
+/** The `gc` worker: consumes the `gc` queue (garbage-collection runs, one at a time) and keeps WHARF_GC_SCHEDULE. */
 guardProcess('gc');
 void runWorkerService(gcWorker);

@@ -3,6 +3,7 @@ import { ApiHttpModule } from '@wharf/api-http';
 import { AuthModule, AuthModuleOptions } from '@wharf/auth-http';
 import type { WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
+import { GcModule } from '@wharf/gc-http';
 import { OrgModule } from '@wharf/org-http';
 import type { Logger } from '@wharf/observability';
 import { QueuesModule } from '@wharf/queues';
@@ -22,6 +23,7 @@ export class AppModule {
         QueuesModule.forRoot({ redisUrl: config.redisUrl, redisTimeoutMs: config.redisTimeoutMs, logger, relayOutbox: true }),
         AuthModule.forRoot({ config, ...auth }),
         OrgModule.forRoot(config),
+        GcModule.forRoot(config),
         RegistryModule.forRoot(config),
       ],
       controllers: [HealthController],

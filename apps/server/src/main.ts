@@ -3,11 +3,14 @@ import { mkdirSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { guardProcess } from '@wharf/util';
 import { ConfigError, loadConfig } from '@wharf/config';
-import { migrate } from '@wharf/database';
 import { mountOpenApi } from '@wharf/org-http';
 import { eventsWorker } from '@wharf/events-worker';
 import { createLogger, Metrics, nestLoggerOf } from '@wharf/observability';
-import { builderWorker, gcWorker, QueueWorkers } from '@wharf/queues';
+import { builderWorker, QueueWorkers } from '@wharf/queues';
+import { gcWorker } from '@wharf/gc-worker';
+import { migrate, PG_POOL } from '@wharf/database';
+import { CachingRegistryStore, REGISTRY_STORE, RegistryStore } from '@wharf/registry-core';
+import { REGISTRY_WRITER, RegistryWriter } from '@wharf/org-core';
 import { listenFront, TlsFiles, tlsFiles } from '@wharf/registry-http';
 import { AppModule } from './app.module';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -69,7 +72,16 @@ async function main(): Promise<void> {
     const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls, metrics });
     // The worker services run here too: their queues live in the same Redis.
     const workers = new QueueWorkers(redisUrl, logger, metrics);
-    for (const worker of [eventsWorker, gcWorker, builderWorker]) worker.consume(workers, logger, config);
+    // One process: a collection's deletes are forgotten by this registry's cache in place.
+    const cache = app.get<RegistryStore>(REGISTRY_STORE);
+    const context = {
+      pool: app.get(PG_POOL),
+      registryWriter: app.get<RegistryWriter>(REGISTRY_WRITER),
+      forgetRepositories: async (names: string[]) => {
+        if (cache instanceof CachingRegistryStore) for (const name of names) cache.forget(name);
+      },
+    };
+    for (const worker of [eventsWorker, gcWorker, builderWorker]) worker.consume(workers, logger, config, context);
     log(`Wharf is serving on ${config.publicUrl} (storage: ${config.storage}, data: ${config.dataDir})`);
 
     let stopping = false;

@@ -69,6 +69,16 @@ export interface WharfConfig {
   tlsKey: string | undefined;
   /** Longest a stopping service waits for in-flight requests and jobs before it exits (SIGTERM). */
   shutdownTimeoutMs: number;
+  /** Garbage collection leaves alone whatever was linked, pushed or active within this window. */
+  gcGraceSeconds: number;
+  /** Upload sessions idle this long are abandoned (garbage collection removes them and their bytes). */
+  uploadTtlHours: number;
+  /** Cron expression for scheduled garbage collection runs; unset: on demand only. */
+  gcSchedule: string | undefined;
+  /** Garbage collection keeps manifests no tag, index or subject keeps (default: they are garbage). */
+  gcKeepUntagged: boolean;
+  /** Cron expression of the daily retention run (policies with `daily`). */
+  retentionSchedule: string;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +195,11 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     dbConnectTimeoutMs: r.int('WHARF_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     redisTimeoutMs: r.int('WHARF_REDIS_TIMEOUT_MS', 2_000, 50, 600_000),
     shutdownTimeoutMs: r.int('WHARF_SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
+    gcGraceSeconds: r.int('WHARF_GC_GRACE_SECONDS', 3600, 0, 30 * 86_400),
+    uploadTtlHours: r.int('WHARF_UPLOAD_TTL_HOURS', 24, 1, 24 * 365),
+    gcSchedule: r.str('WHARF_GC_SCHEDULE'),
+    gcKeepUntagged: r.bool('WHARF_GC_KEEP_UNTAGGED', false),
+    retentionSchedule: r.str('WHARF_RETENTION_SCHEDULE', '30 3 * * *') as string,
     tls: 'off',
     tlsCert: undefined,
     tlsKey: undefined,
@@ -202,6 +217,10 @@ export function loadConfig(env: Env = process.env): WharfConfig {
   if (!/^[a-z0-9-]{1,32}$/.test(config.region)) r.problems.push(`WHARF_REGION="${config.region}" must be 1-32 lowercase letters, digits or "-"`);
   for (const p of config.trustedProxies) {
     if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p)) r.problems.push(`WHARF_TRUSTED_PROXIES: "${p}" is not an address, a CIDR or loopback/linklocal/uniquelocal`);
+  }
+  // Five or six cron fields (BullMQ's job scheduler reads them; it names a bad field at start).
+  for (const [key, value] of [['WHARF_GC_SCHEDULE', config.gcSchedule], ['WHARF_RETENTION_SCHEDULE', config.retentionSchedule]] as const) {
+    if (value !== undefined && !/^\s*\S+(\s+\S+){4,5}\s*$/.test(value)) r.problems.push(`${key}="${value}" must be a cron expression of 5 or 6 fields, e.g. "0 3 * * *"`);
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -5,6 +5,7 @@ import { IdentitySchema1764316800000 } from './migrations/1764316800000-identity
 import { RepositoryAttributes1764403200000 } from './migrations/1764403200000-repository-attributes';
 import { CredentialGeneration1764489600000 } from './migrations/1764489600000-credential-generation';
 import { RegistryOutbox1764576000000 } from './migrations/1764576000000-registry-outbox';
+import { GarbageCollection1764662400000 } from './migrations/1764662400000-garbage-collection';
 
 /** Every migration, in order. Migrations are reviewed SQL; `synchronize` is never used. */
 export const MIGRATIONS = [
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   RepositoryAttributes1764403200000,
   CredentialGeneration1764489600000,
   RegistryOutbox1764576000000,
+  GarbageCollection1764662400000,
 ];
 
 export function createDataSource(url: string): DataSource {

@@ -16,3 +16,6 @@ export * from './db-errors';
 export * from './readiness';
 export * from './redis-client';
 export * from './transaction';
+export * from './pg-gc.store';
+export * from './pg-gc-run.store';
+export * from './pg-retention.store';

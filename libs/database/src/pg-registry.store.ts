@@ -74,14 +74,9 @@ export class PgRegistryStore implements RegistryStore {
       `SELECT b.size FROM repository_blobs rb
          JOIN repositories r ON r.id = rb.repository_id
          JOIN blobs b ON b.digest = rb.digest
-        WHERE r.name = $1 AND rb.digest = $2`,
+        WHERE r.name = $1 AND rb.digest = $2 AND b.state <> 'deleting'`,
       [repository, digest],
     );
-    return row ? { digest, size: Number(row.size) } : null;
-  }
-
-  async findBlob(digest: string): Promise<BlobRecord | null> {
-    const row = await this.one<{ size: string }>('blob', 'SELECT size FROM blobs WHERE digest = $1', [digest]);
     return row ? { digest, size: Number(row.size) } : null;
   }
 
@@ -90,21 +85,60 @@ export class PgRegistryStore implements RegistryStore {
     return res.rows[0] ? String(res.rows[0].id) : null;
   }
 
-  async linkBlob(repository: string, blob: BlobRecord): Promise<void> {
-    // One round trip when the repository exists (always after an upload; a mount may be the
-    // repository's first blob): link, and say whether the repository was there to link to.
-    const link = () =>
-      this.pool.query({
-        name: 'blob-link',
-        text: `WITH r AS (SELECT id FROM repositories WHERE name = $1),
-                    b AS (INSERT INTO blobs (digest, size) VALUES ($2, $3) ON CONFLICT (digest) DO NOTHING),
-                    l AS (INSERT INTO repository_blobs (repository_id, digest) SELECT id, $2 FROM r ON CONFLICT DO NOTHING)
-               SELECT count(*)::int AS found FROM r`,
-        values: [repository, blob.digest, blob.size],
+  async commitBlob(repository: string, blob: BlobRecord, place: (present: boolean) => Promise<void>): Promise<void> {
+    const repositoryId = await this.repositoryId(this.pool, repository); // outside: no repository row lock held
+    await withTransaction(this.pool, async (tx) => {
+      let present = false;
+      for (;;) {
+        // Waits while a collector holds the row (it deletes bytes only under this lock).
+        const row = await tx.query({ name: 'blob-lock', text: 'SELECT state FROM blobs WHERE digest = $1 FOR UPDATE', values: [blob.digest] });
+        if (row.rows[0]) {
+          present = row.rows[0].state !== 'deleting'; // a collector stopped mid-delete: bytes may be gone
+          await tx.query({
+            name: 'blob-revive',
+            text: `UPDATE blobs SET state = 'none', linked_at = now(), marked_at = NULL WHERE digest = $1`,
+            values: [blob.digest],
+          });
+          break;
+        }
+        const inserted = await tx.query({
+          name: 'blob-insert',
+          text: 'INSERT INTO blobs (digest, size) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING',
+          values: [blob.digest, blob.size],
+        });
+        if (inserted.rowCount) break; // ours, locked until commit
+        // A concurrent commit of the same digest inserted it first: lock that row instead.
+      }
+      await place(present);
+      await tx.query({
+        name: 'blob-link-id',
+        text: 'INSERT INTO repository_blobs (repository_id, digest) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        values: [repositoryId, blob.digest],
       });
-    if ((await link()).rows[0]?.found) return;
-    await this.repositoryId(this.pool, repository); // creates it
-    await link();
+    });
+  }
+
+  async linkBlob(repository: string, blob: BlobRecord): Promise<boolean> {
+    // One round trip when the repository exists (a mount may be the repository's first blob):
+    // revive the blob unless a collector has it, link it, and say what was found.
+    const link = async () =>
+      (
+        await this.pool.query({
+          name: 'blob-link',
+          text: `WITH r AS (SELECT id FROM repositories WHERE name = $1),
+                      b AS (UPDATE blobs SET state = 'none', linked_at = now(), marked_at = NULL
+                             WHERE digest = $2 AND state <> 'deleting' AND EXISTS (SELECT 1 FROM r) RETURNING digest),
+                      l AS (INSERT INTO repository_blobs (repository_id, digest) SELECT r.id, b.digest FROM r, b ON CONFLICT DO NOTHING)
+                 SELECT (SELECT count(*) FROM r)::int AS found, (SELECT count(*) FROM b)::int AS linked`,
+          values: [repository, blob.digest],
+        })
+      ).rows[0] as { found: number; linked: number };
+    let result = await link();
+    if (!result.found) {
+      await this.repositoryId(this.pool, repository); // creates it
+      result = await link();
+    }
+    return result.linked > 0;
   }
 
   async quotaExceeded(repository: string, blob: BlobRecord): Promise<{ organization: string; quota: number; used: number } | null> {
@@ -179,7 +213,7 @@ export class PgRegistryStore implements RegistryStore {
    * repository that does not exist yet (a manifest with no blobs, e.g. an empty index) is
    * created and the statement retried.
    */
-  async putManifest(m: NewManifest): Promise<void> {
+  async putManifest(m: NewManifest): Promise<boolean> {
     const values = [
       m.repository,
       m.digest,
@@ -194,33 +228,17 @@ export class PgRegistryStore implements RegistryStore {
       m.tag,
       m.pushedBy,
     ];
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const res = await this.pool.query({
-        name: 'manifest-put',
-        text: `WITH repo AS (SELECT id FROM repositories WHERE name = $1),
-               ins AS (
-                 INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations)
-                 SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM repo ON CONFLICT DO NOTHING RETURNING repository_id),
-               refs AS (
-                 INSERT INTO manifest_references (repository_id, manifest_digest, child_digest, kind)
-                 SELECT ins.repository_id, $2, c, k FROM ins, unnest($9::text[], $10::text[]) AS t(c, k) ON CONFLICT DO NOTHING),
-               tag AS (
-                 INSERT INTO tags (repository_id, name, manifest_digest, pushed_by)
-                 SELECT id, $11, $2, $12 FROM repo WHERE $11::text IS NOT NULL
-                 ON CONFLICT (repository_id, name) DO UPDATE
-                   SET manifest_digest = EXCLUDED.manifest_digest, pushed_by = EXCLUDED.pushed_by, updated_at = now()),
-               -- "updated" for the console, written at most once a second per repository so parallel
-               -- tag pushes do not queue on the repository row.
-               touch AS (
-                 UPDATE repositories SET updated_at = now()
-                  WHERE id = (SELECT id FROM repo) AND updated_at < now() - interval '1 second'),
-               event AS (
-                 INSERT INTO registry_outbox (kind, repository, digest, tag, actor)
-                 SELECT CASE WHEN $11::text IS NULL THEN 'manifest.pushed' ELSE 'tag.pushed' END, $1, $2, $11, $12 FROM repo)
-               SELECT id FROM repo`,
-        values,
-      });
-      if (res.rowCount) return;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let res;
+      try {
+        res = await this.pool.query({ name: 'manifest-put', text: PUT_MANIFEST_SQL, values });
+      } catch (err) {
+        // The manifest row this tag would point at was deleted (by garbage collection) while the
+        // statement ran: the next attempt stores the manifest afresh.
+        if ((err as { code?: string }).code === '23503' && attempt < 2) continue;
+        throw err;
+      }
+      if (res.rowCount) return res.rows[0].stored as boolean;
       await this.ensureRepository(m.repository);
     }
     throw new Error(`repository ${m.repository} could not be created`);
@@ -362,3 +380,40 @@ export class PgRegistryStore implements RegistryStore {
     await this.pool.query({ name: 'upload-delete', text: 'DELETE FROM uploads WHERE id = $1', values: [id] });
   }
 }
+
+/**
+ * One statement (one round trip, atomic) for a manifest PUT: see `putManifest`. $9/$10 are the
+ * references' digests and kinds, $11 the tag (or null), $12 the pusher.
+ */
+const PUT_MANIFEST_SQL = `WITH repo AS (SELECT id FROM repositories WHERE name = $1),
+       -- A re-tag of a manifest the repository has: its blobs are referenced by it, so never
+       -- being collected, and nothing is inserted but the tag (whose foreign key holds the
+       -- manifest; if collection deleted it meanwhile, the key fails and the caller retries).
+       existing AS (SELECT 1 FROM manifests WHERE repository_id = (SELECT id FROM repo) AND digest = $2),
+       -- Else the referenced blobs, share-locked against the garbage collector (which takes
+       -- them FOR UPDATE and re-checks references under that lock); all must be there.
+       need AS (SELECT DISTINCT c FROM unnest($9::text[], $10::text[]) AS t(c, k) WHERE k <> 'manifest'),
+       locked AS (SELECT digest FROM blobs WHERE digest IN (SELECT c FROM need) AND state <> 'deleting'
+                     AND NOT EXISTS (SELECT 1 FROM existing) FOR KEY SHARE),
+       ok AS (SELECT EXISTS (SELECT 1 FROM existing) OR (SELECT count(*) FROM locked) = (SELECT count(*) FROM need) AS all_there),
+       ins AS (
+         INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations)
+         SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM repo, ok WHERE ok.all_there AND NOT EXISTS (SELECT 1 FROM existing)
+         ON CONFLICT DO NOTHING RETURNING repository_id),
+       refs AS (
+         INSERT INTO manifest_references (repository_id, manifest_digest, child_digest, kind)
+         SELECT ins.repository_id, $2, c, k FROM ins, unnest($9::text[], $10::text[]) AS t(c, k) ON CONFLICT DO NOTHING),
+       tag AS (
+         INSERT INTO tags (repository_id, name, manifest_digest, pushed_by)
+         SELECT id, $11, $2, $12 FROM repo, ok WHERE $11::text IS NOT NULL AND ok.all_there
+         ON CONFLICT (repository_id, name) DO UPDATE
+           SET manifest_digest = EXCLUDED.manifest_digest, pushed_by = EXCLUDED.pushed_by, updated_at = now()),
+       -- "updated" for the console, written at most once a second per repository so parallel
+       -- tag pushes do not queue on the repository row.
+       touch AS (
+         UPDATE repositories SET updated_at = now()
+          WHERE id = (SELECT id FROM repo) AND updated_at < now() - interval '1 second' AND (SELECT all_there FROM ok)),
+       event AS (
+         INSERT INTO registry_outbox (kind, repository, digest, tag, actor)
+         SELECT CASE WHEN $11::text IS NULL THEN 'manifest.pushed' ELSE 'tag.pushed' END, $1, $2, $11, $12 FROM repo, ok WHERE ok.all_there)
+       SELECT id, (SELECT all_there FROM ok) AS stored FROM repo`;

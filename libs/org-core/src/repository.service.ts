@@ -215,6 +215,11 @@ export class RepositoryService {
     return this.auditSearch.searchAudit({ ...query, accountId: user.isAdmin ? null : user.accountId });
   }
 
+  /** Throws unless `user` may manage the repository (NotFound when they may not even see it). Other services' gate. */
+  async requireManage(user: UserRecord, name: string): Promise<void> {
+    await this.requireLevel(user, name, Level.manage);
+  }
+
   // ---- internals ------------------------------------------------------------------------------
 
   private async requireLevel(user: UserRecord, name: string, needed: LevelValue): Promise<RepoRecord> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DynamicModule, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Pool } from 'pg';
 import {
@@ -14,7 +15,8 @@ import {
   UserStore,
 } from '@wharf/auth-core';
 import type { WharfConfig } from '@wharf/config';
-import { PG_POOL, PgAccountStore, PgAuditLog, PgOrgStore, PgRegistryStore, PgRepoStore, PgShareStore } from '@wharf/database';
+import { PG_POOL, PgAccountStore, PgAuditLog, PgOrgStore, PgRegistryStore, PgRepoStore, PgRetentionStore, PgShareStore } from '@wharf/database';
+import { RetentionService } from '@wharf/gc-core';
 import {
   ACCOUNT_STORE,
   AccountAdminService,
@@ -38,6 +40,7 @@ import { BroadcastClient } from '@wharf/queues';
 import { AccountsController } from './accounts.controller';
 import { OrganizationsController } from './organizations.controller';
 import { AuditController, RepositoriesController } from './repositories.controller';
+import { RetentionController } from './retention.controller';
 
 /**
  * The `org` service's management API. Needs DatabaseModule and the (global) AuthModule for the
@@ -57,7 +60,7 @@ export class OrgModule implements OnApplicationShutdown {
   ): DynamicModule {
     return {
       module: OrgModule,
-      controllers: [OrganizationsController, RepositoriesController, AuditController, AccountsController],
+      controllers: [OrganizationsController, RepositoriesController, RetentionController, AuditController, AccountsController],
       providers: [
         {
           // The registry's own writer where it runs in this process (single-machine mode); otherwise
@@ -87,6 +90,12 @@ export class OrgModule implements OnApplicationShutdown {
           useFactory: (repos: RepoStore, shares: ShareStore, search: AuditSearch, access: AccessStore, users: UserStore, audit: AuditLog, clock: Clock, n: RegistryWriter) =>
             new RepositoryService(repos, shares, search, access, users, audit, clock, new URL(config.publicUrl).host, n),
           inject: [REPO_STORE, SHARE_STORE, AUDIT_SEARCH, ACCESS_STORE, USER_STORE, AUDIT_LOG, CLOCK, WRITER],
+        },
+        {
+          provide: RetentionService,
+          useFactory: (pool: Pool, repos: RepositoryService, n: RegistryWriter, audit: AuditLog) =>
+            new RetentionService(new PgRetentionStore(pool), repos, n, audit, randomUUID),
+          inject: [PG_POOL, RepositoryService, WRITER, AUDIT_LOG],
         },
         { provide: ACCOUNT_STORE, useFactory: (pool: Pool) => new PgAccountStore(pool), inject: [PG_POOL] },
         {

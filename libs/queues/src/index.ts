@@ -6,3 +6,4 @@ export * from './queues.module';
 export * from './worker-service';
 export * from './pending-workers';
 export * from './broadcasts';
+export * from './gc-queue';

@@ -4,14 +4,8 @@ import type { WorkerServiceSpec } from './worker-service';
 /*
  * The worker services whose features have not landed: they start, report ready, drain on
  * shutdown, and fail each job at once saying the feature is missing. Each moves to its own
- * `-worker` lib (gc-worker, builder-worker) when its feature lands.
+ * `-worker` lib (as gc did to gc-worker) when its feature lands.
  */
-
-/** The `gc` worker service: the `gc` queue. */
-export const gcWorker: WorkerServiceSpec = {
-  name: 'gc',
-  consume: (workers) => workers.start('gc', notBuiltYet('garbage collection')),
-};
 
 /** The `builder` worker service: `builds` (build from Git) and `imports` (page upload). */
 export const builderWorker: WorkerServiceSpec = {

@@ -32,9 +32,14 @@ export interface RegistryEventBatch {
   events: RegistryEvent[];
 }
 
+/**
+ * A garbage-collection run: one requested through the API (its `gc_runs` id), or (null) one the
+ * schedule starts; or (`retention`) the daily run of the retention policies marked daily.
+ */
 export interface GcJob {
-  runId: string;
+  runId: string | null;
   dryRun: boolean;
+  retention?: boolean;
 }
 
 export interface BuildJob {

@@ -1,16 +1,30 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig, WharfConfig } from '@wharf/config';
-import { DatabaseModule, HealthController } from '@wharf/database';
+import type { Pool } from 'pg';
+import type { RegistryWriter } from '@wharf/org-core';
+import { DatabaseModule, HealthController, PG_POOL } from '@wharf/database';
 import { createLogger, Logger, Metrics, nestLoggerOf, requestIdMiddleware } from '@wharf/observability';
 import { QueuesModule } from './queues.module';
 import { QueueWorkers } from './queue-workers';
+
+/** What a worker's processors may use besides its queues. */
+export interface WorkerContext {
+  pool: Pool;
+  /**
+   * Makes every registry replica forget cached entries of these repositories; null: there is no
+   * registry in this process, so the worker broadcasts to the replicas itself.
+   */
+  forgetRepositories: ((names: string[]) => Promise<void>) | null;
+  /** The registry's writer where the registry runs in this process (single-machine mode); null otherwise. */
+  registryWriter: RegistryWriter | null;
+}
 
 export interface WorkerServiceSpec {
   /** The app's name: `builder`, `gc` or `events`. */
   name: string;
   /** Starts consuming this service's queues. */
-  consume(workers: QueueWorkers, logger: Logger, config: WharfConfig): void;
+  consume(workers: QueueWorkers, logger: Logger, config: WharfConfig, context: WorkerContext): void;
 }
 
 @Module({})
@@ -47,7 +61,7 @@ export async function runWorkerService(spec: WorkerServiceSpec): Promise<void> {
     const app = await NestFactory.create(WorkerAppModule.forRoot(full, logger), { logger: nestLoggerOf(logger) });
     app.use(metrics.middleware(), requestIdMiddleware());
     const workers = new QueueWorkers(full.redisUrl, logger, metrics);
-    spec.consume(workers, logger, full);
+    spec.consume(workers, logger, full, { pool: app.get<Pool>(PG_POOL), forgetRepositories: null, registryWriter: null });
     await app.listen(config.port, config.host);
     logger.info({ host: config.host, port: config.port }, `${spec.name} worker started`);
     let stopping = false;

@@ -76,12 +76,13 @@ export class CachingRegistryStore implements RegistryStore {
     return tags && [...tags]; // a copy: callers may trim the array, the cached one must stay whole
   }
 
-  async putManifest(manifest: NewManifest): Promise<void> {
-    await this.inner.putManifest(manifest);
+  async putManifest(manifest: NewManifest): Promise<boolean> {
+    if (!(await this.inner.putManifest(manifest))) return false;
     if (manifest.tag !== null) {
       this.tags.set(manifest.repository + SEP + manifest.tag, manifest.digest);
       this.tagLists.deletePrefix(manifest.repository + SEP);
     }
+    return true;
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
@@ -128,13 +129,13 @@ export class CachingRegistryStore implements RegistryStore {
   listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]> {
     return this.inner.listRepositories(after, limit, viewer);
   }
-  findBlob(digest: string): Promise<BlobRecord | null> {
-    return this.inner.findBlob(digest);
-  }
   quotaExceeded(repository: string, blob: BlobRecord): Promise<{ organization: string; quota: number; used: number } | null> {
     return this.inner.quotaExceeded(repository, blob);
   }
-  linkBlob(repository: string, blob: BlobRecord): Promise<void> {
+  commitBlob(repository: string, blob: BlobRecord, place: (present: boolean) => Promise<void>): Promise<void> {
+    return this.inner.commitBlob(repository, blob, place);
+  }
+  linkBlob(repository: string, blob: BlobRecord): Promise<boolean> {
     return this.inner.linkBlob(repository, blob);
   }
   missingReferences(repository: string, references: ManifestReference[]): Promise<ManifestReference[]> {

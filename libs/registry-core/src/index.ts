@@ -6,3 +6,5 @@ export * from './upload.service';
 export * from './manifest.service';
 export * from './caching-registry.store';
 export * from './download-counter.port';
+export * from './gc-store.port';
+export * from './garbage-collector';

@@ -44,7 +44,7 @@ export class ManifestService {
     if (!parsed.ok) throw new OciError('MANIFEST_INVALID', parsed.problem);
     // Re-tagging a manifest the repository already has needs no reference check: it passed one.
     if (!(await this.store.findManifest(repository, digest))) await this.checkReferences(repository, parsed.value);
-    await this.store.putManifest({
+    const stored = await this.store.putManifest({
       repository,
       digest,
       mediaType: parsed.value.mediaType,
@@ -56,6 +56,11 @@ export class ManifestService {
       tag: byDigest ? null : reference,
       pushedBy,
     });
+    if (!stored) {
+      // Garbage collection took a referenced blob between the check above and the store: the
+      // client uploads it again (its HEAD now answers 404) and repeats the PUT.
+      throw new OciError('MANIFEST_BLOB_UNKNOWN', `a blob this manifest references was garbage-collected from ${repository} during the push; push it again`);
+    }
     return { digest, subject: parsed.value.subject?.digest ?? null };
   }
 

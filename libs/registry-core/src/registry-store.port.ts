@@ -66,12 +66,21 @@ export interface RegistryStore {
   /** Repository names in lexical order strictly after `after`, at most `limit`; only those `viewer` may see when given. */
   listRepositories(after: string | null, limit: number, viewer: CatalogViewer | null): Promise<string[]>;
 
-  /** The blob when the repository has it linked (uploaded or mounted there). */
+  /** The blob when the repository has it linked (uploaded or mounted there) and it is not being collected. */
   findRepositoryBlob(repository: string, digest: string): Promise<BlobRecord | null>;
-  /** Whether the registry holds the blob's bytes at all (for any repository). */
-  findBlob(digest: string): Promise<BlobRecord | null>;
-  /** Records the blob (once per registry) and links it to the repository, creating the repository if needed. */
-  linkBlob(repository: string, blob: BlobRecord): Promise<void>;
+  /**
+   * Records the blob (once per registry) and links it to the repository, creating the repository
+   * if needed; the blob leaves any garbage-collection state. `place` puts the bytes in storage
+   * while the blob's row is locked, so a collector deleting the same digest either finished
+   * before (`present` is then false) or waits until the link is committed. `present`: the
+   * registry already holds the bytes (`place` may check storage and keep them).
+   */
+  commitBlob(repository: string, blob: BlobRecord, place: (present: boolean) => Promise<void>): Promise<void>;
+  /**
+   * Links a blob the registry holds to the repository (a cross-repository mount), creating the
+   * repository if needed. False when the blob is gone or being collected (the client uploads it).
+   */
+  linkBlob(repository: string, blob: BlobRecord): Promise<boolean>;
   /**
    * The organization's storage quota when adding `blob` to `repository` would exceed it (each
    * distinct blob counts once per organization); null when it fits or there is no quota.
@@ -82,8 +91,12 @@ export interface RegistryStore {
 
   /** Of `references`, those the repository does not have (blobs for config/layer, manifests for manifest). */
   missingReferences(repository: string, references: ManifestReference[]): Promise<ManifestReference[]>;
-  /** Stores a manifest with its references (idempotent) and moves `tag` to it, in one transaction. */
-  putManifest(manifest: NewManifest): Promise<void>;
+  /**
+   * Stores a manifest with its references (idempotent) and moves `tag` to it, in one transaction.
+   * The referenced blobs are share-locked for it: false, and nothing stored, when one of them is
+   * gone or being collected (garbage collection took it after the reference check).
+   */
+  putManifest(manifest: NewManifest): Promise<boolean>;
   findManifest(repository: string, digest: string): Promise<ManifestRecord | null>;
   resolveTag(repository: string, tag: string): Promise<string | null>;
   /** Deletes a manifest and every tag pointing at it. False when it was not there. */

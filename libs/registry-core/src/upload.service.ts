@@ -134,8 +134,7 @@ export class UploadService {
     const blob = await this.store.findRepositoryBlob(from, parsed.digest);
     if (!blob) return null;
     await this.checkQuota(repository, blob);
-    await this.store.linkBlob(repository, blob);
-    return blob;
+    return (await this.store.linkBlob(repository, blob)) ? blob : null;
   }
 
   async cancel(repository: string, id: string): Promise<void> {
@@ -180,19 +179,19 @@ export class UploadService {
 
   /** Makes verified bytes at `tempPath` the blob (unless it already exists) and links it. */
   private async commit(repository: string, digest: ParsedDigest, tempPath: string, size: number): Promise<BlobRecord> {
-    await this.checkQuota(repository, { digest: digest.digest, size });
-    const known = await this.store.findBlob(digest.digest);
+    const blob = { digest: digest.digest, size };
+    await this.checkQuota(repository, blob);
     const target = StorageLayout.blob(digest);
-    if (!known || !(await this.storage.stat(target))) {
+    // Under the blob's row lock: a collector cannot be deleting `target` while the bytes go there.
+    await this.store.commitBlob(repository, blob, async (present) => {
+      if (present && (await this.storage.stat(target))) return;
       try {
         await this.storage.move(tempPath, target);
       } catch (err) {
         if (!(err instanceof PathNotFoundError) || size !== 0) throw err;
         await this.storage.putContent(target, Buffer.alloc(0)); // an empty blob has no upload file
       }
-    }
-    const blob = { digest: digest.digest, size };
-    await this.store.linkBlob(repository, blob);
+    });
     return blob;
   }
 

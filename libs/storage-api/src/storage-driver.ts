@@ -72,6 +72,15 @@ export interface StorageDriver {
   /** Removes the file or the whole directory tree at `path`. Throws PathNotFoundError when absent. */
   delete(path: string): Promise<void>;
 
+  /**
+   * Removes many files at once (garbage collection): each path names a file that was written
+   * whole (`write` without `append`, `putContent` or `move`); a path that is already gone is not
+   * an error. A directory left empty by the removal goes too (the file's own parent only: shared
+   * fan-out directories stay, so a concurrent `move` into a sibling never loses its directory).
+   * Resolves when every file is gone; rejects on the first failure (the rest may or may not be gone).
+   */
+  deleteMany(paths: string[]): Promise<void>;
+
   /** A time-limited URL a client can GET the file from directly, or null when the driver has none. */
   redirectUrl(path: string, options: RedirectOptions): Promise<string | null>;
 }

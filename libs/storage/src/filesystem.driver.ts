@@ -3,6 +3,7 @@ import { constants, createWriteStream, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { forEachLimit } from '@wharf/util';
 import { BufferPool } from './buffer-pool';
 import { DirectIo } from './direct-io';
 import {
@@ -236,6 +237,19 @@ export class FilesystemDriver implements StorageDriver {
       throw isNotFound(err) ? new PathNotFoundError(path) : err;
     }
     await fsp.rm(target, { recursive: true, force: true });
+  }
+
+  /** Unlinks in parallel (32 at a time), then removes each file's parent when that left it empty. */
+  async deleteMany(paths: string[]): Promise<void> {
+    const targets = paths.map((p) => this.full(p));
+    await forEachLimit(targets, 32, async (target) => {
+      try {
+        await fsp.unlink(target);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      await fsp.rmdir(dirname(target)).catch(() => undefined); // not empty, or already gone: fine
+    });
   }
 
   /** Files are served by the registry itself: there is nothing to redirect to. */

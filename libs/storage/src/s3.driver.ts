@@ -16,6 +16,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkPath, FileInfo, InvalidOffsetError, PathNotFoundError, RedirectOptions, StorageDriver, WriteOptions } from '@wharf/storage-api';
+import { forEachLimit } from '@wharf/util';
 import { readUpTo } from './stream-util';
 
 export interface S3DriverOptions {
@@ -40,6 +41,7 @@ interface Segment {
   key: string;
   offset: number;
   size: number;
+  modified?: Date;
 }
 
 export class S3Driver implements StorageDriver {
@@ -64,7 +66,8 @@ export class S3Driver implements StorageDriver {
     const segments = await this.segments(key);
     if (segments.length > 0) {
       const last = segments[segments.length - 1] as Segment;
-      return { path, size: last.offset + last.size, modified: new Date(), isDirectory: false };
+      // Modified when the last append landed (garbage collection ages abandoned uploads by it).
+      return { path, size: last.offset + last.size, modified: last.modified ?? new Date(), isDirectory: false };
     }
     const dir = await this.s3.send(
       new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: path === '/' ? this.options.prefix : `${key}/`, MaxKeys: 1 }),
@@ -179,6 +182,16 @@ export class S3Driver implements StorageDriver {
     if (removed === 0) throw new PathNotFoundError(path);
   }
 
+  /** DeleteObjects, 1,000 keys a request, four requests in flight (S3 has no directories to prune). */
+  async deleteMany(paths: string[]): Promise<void> {
+    const keys = paths.map((p) => this.key(p));
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += 1000) batches.push(keys.slice(i, i + 1000));
+    await forEachLimit(batches, 4, async (batch) => {
+      await this.deleteKeys(batch);
+    });
+  }
+
   async redirectUrl(path: string, options: RedirectOptions): Promise<string | null> {
     const key = this.key(path);
     return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.options.bucket, Key: key }), {
@@ -206,7 +219,8 @@ export class S3Driver implements StorageDriver {
         new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: key + SEG, ContinuationToken: token }),
       );
       for (const o of page.Contents ?? []) {
-        out.push({ key: o.Key as string, offset: Number((o.Key as string).slice(key.length + SEG.length)), size: o.Size ?? 0 });
+        const offset = Number((o.Key as string).slice(key.length + SEG.length));
+        out.push({ key: o.Key as string, offset, size: o.Size ?? 0, modified: o.LastModified });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -366,9 +380,14 @@ export class S3Driver implements StorageDriver {
   private async deleteKeys(keys: string[]): Promise<number> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      await this.s3.send(
+      const res = await this.s3.send(
         new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       );
+      // A batch delete answers 200 with the keys it could not delete listed: those are failures.
+      const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        throw new Error(`S3 could not delete ${failed.length} of ${batch.length} objects (first: ${failed[0]?.Key}: ${failed[0]?.Code} ${failed[0]?.Message})`);
+      }
     }
     return keys.length;
   }

@@ -305,6 +305,16 @@ export function describeStorageDriver(name: string, options: DriverSuiteOptions)
         expect(Math.abs(Date.now() - (info as { modified: Date }).modified.getTime())).toBeLessThan(120_000);
       });
 
+      it('stat of an appended file reports when the last append landed, not now', async () => {
+        await d.write(p('aged'), from('a'), { append: true });
+        await d.write(p('aged'), from('b'), { append: true });
+        const appended = Date.now();
+        await new Promise((r) => setTimeout(r, 1500));
+        const info = await d.stat(p('aged'));
+        expect(info?.size).toBe(2);
+        expect((info as { modified: Date }).modified.getTime()).toBeLessThanOrEqual(appended);
+      });
+
       it('stat of a missing path is null', async () => {
         expect(await d.stat(p('missing'))).toBeNull();
       });
@@ -362,6 +372,26 @@ export function describeStorageDriver(name: string, options: DriverSuiteOptions)
 
       it('delete of a missing path throws PathNotFoundError', async () => {
         await expect(d.delete(p('ghost'))).rejects.toBeInstanceOf(PathNotFoundError);
+      });
+
+      it('deleteMany removes many files, skips missing ones and prunes only the emptied parents', async () => {
+        const blob = (i: number) => p(`many/ab/${String(i).padStart(4, '0')}/data`);
+        const paths = Array.from({ length: 1205 }, (_, i) => blob(i)); // more than one S3 batch
+        for (let i = 0; i < paths.length; i += 100) {
+          await Promise.all(paths.slice(i, i + 100).map((path) => d.putContent(path, Buffer.from(path))));
+        }
+        await d.putContent(p('many/ab/keep/data'), Buffer.from('kept'));
+        await d.putContent(p('many/ab/0003/other'), Buffer.from('sibling'));
+        await d.write(p('many/ab/moved-src'), from('moved'));
+        await d.move(p('many/ab/moved-src'), p('many/ab/moved/data'));
+        await d.deleteMany([...paths, p('many/ab/ghost/data'), p('many/ab/moved/data')]);
+        expect(await d.stat(blob(0))).toBeNull();
+        expect(await d.stat(blob(1204))).toBeNull();
+        expect(await d.stat(p('many/ab/moved/data'))).toBeNull();
+        expect((await d.getContent(p('many/ab/keep/data'))).toString()).toBe('kept');
+        expect((await d.getContent(p('many/ab/0003/other'))).toString()).toBe('sibling');
+        expect(await d.list(p('many/ab'))).toEqual([p('many/ab/0003'), p('many/ab/keep')]);
+        await d.deleteMany([]);
       });
 
       it('deleting a sibling with a common name prefix leaves the other', async () => {

@@ -1,0 +1,3 @@
+export * from './gc.dto';
+export * from './gc.controller';
+export * from './gc.module';
