@@ -332,6 +332,12 @@ export function describeStorageDriver(name: string, options: DriverSuiteOptions)
         expect(await d.list(p('l'))).toEqual([p('l/a'), p('l/appended'), p('l/b'), p('l/sub')]);
       });
 
+      it('lists a directory that holds only directories (the blob layout: /blobs/sha256/<xx>/<hex>/data)', async () => {
+        await d.putContent(p('deep/ab/abcd/data'), Buffer.from('x'));
+        expect(await d.list(p('deep'))).toEqual([p('deep/ab')]);
+        expect(await d.list(p('deep/ab'))).toEqual([p('deep/ab/abcd')]);
+      });
+
       it('list of a missing directory throws PathNotFoundError', async () => {
         await expect(d.list(p('none'))).rejects.toBeInstanceOf(PathNotFoundError);
       });
