@@ -1,22 +1,12 @@
-import type { AuditEvent, AuditLog, UserRecord } from '@wharf/auth-core';
+import type { AuditEvent, AuditLog } from '@wharf/auth-core';
 import type { GarbageCollector, GcReport } from '@wharf/registry-core';
 import { fakePort, PortCall, rejectionOf } from '@wharf/testing';
 import { ForbiddenError, NotFoundError } from '@wharf/util';
+import { specUser } from '../../org-core/src/spec-users';
 import { GcRunService, INTERRUPTED } from './gc-run.service';
 import type { GcCounts, GcQueue, GcRun, GcRunStore, NewGcRun } from './ports';
 
-const user = (over: Partial<UserRecord> = {}): UserRecord => ({
-  id: 'u-1',
-  accountId: 'acct-1',
-  username: 'olive',
-  passwordHash: '',
-  role: 'owner',
-  isAdmin: false,
-  enabled: true,
-  generation: 0,
-  ...over,
-});
-const admin = user({ id: 'u-admin', username: 'admin', isAdmin: true });
+const admin = specUser({ id: 'u-admin', username: 'admin', isAdmin: true });
 const settings = { graceSeconds: 3600, uploadTtlHours: 24, keepUntagged: false };
 const zero: GcCounts = { blobsRemoved: 0, bytesFreed: 0, manifestsRemoved: 0, uploadsRemoved: 0 };
 
@@ -79,9 +69,9 @@ function build(options: { queueDown?: boolean; lockTaken?: boolean; collect?: Ga
 describe('GcRunService', () => {
   it('refuses anyone but a system administrator, creating and queueing nothing', async () => {
     const { service, calls } = build();
-    await rejectionOf(service.request(user(), { dryRun: true }, null), ForbiddenError);
-    await rejectionOf(service.list(user(), 0, 20), ForbiddenError);
-    await rejectionOf(service.get(user(), '00000000-0000-4000-8000-000000000001'), ForbiddenError);
+    await rejectionOf(service.request(specUser(), { dryRun: true }, null), ForbiddenError);
+    await rejectionOf(service.list(specUser(), 0, 20), ForbiddenError);
+    await rejectionOf(service.get(specUser(), '00000000-0000-4000-8000-000000000001'), ForbiddenError);
     expect(calls).toEqual([]);
   });
 

@@ -1,14 +1,15 @@
-import type { AuditEvent, AuditLog, UserRecord } from '@wharf/auth-core';
+import type { AuditEvent, AuditLog } from '@wharf/auth-core';
 import type { RegistryWriter } from '@wharf/org-core';
 import { fakePort, PortCall, rejectionOf } from '@wharf/testing';
 import { ForbiddenError, NotFoundError, ValidationError } from '@wharf/util';
 import type { RepositoryGate, RetentionPolicy, RetentionRules, RetentionRun, RetentionStore } from './retention.ports';
 import { RetentionService, tagsToRemove } from './retention.service';
+import { specUser } from '../../org-core/src/spec-users';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 const DAY = 24 * 3600 * 1000;
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * DAY);
-const manager: UserRecord = { id: 'u-1', accountId: 'acct-1', username: 'mia', passwordHash: '', role: 'owner', isAdmin: false, enabled: true, generation: 0 };
+const manager = specUser({ username: 'mia' });
 const rules = (over: Partial<RetentionRules>): RetentionRules => ({ keepLast: null, keepDays: null, exceptions: [], daily: false, ...over });
 
 describe('tagsToRemove', () => {

@@ -3,22 +3,9 @@ import type { RegistryWriter } from '@wharf/org-core';
 import { NotFoundError, ValidationError } from '@wharf/util';
 import { RepositoryGate, RetentionPolicy, RetentionRules, RetentionRun, RetentionStore } from './retention.ports';
 
-export interface RetentionPolicyOut extends RetentionRules {
-  repository: string;
-  updatedBy: string | null;
-  updatedAt: string;
-}
-
-export interface RetentionRunOut {
-  id: string;
-  repository: string;
-  trigger: 'api' | 'schedule';
-  requestedBy: string | null;
-  dryRun: boolean;
-  removed: string[];
-  kept: number;
-  createdAt: string;
-}
+/** A policy and a run as the API shows them (times as ISO strings). */
+export type RetentionPolicyOut = Omit<RetentionPolicy, 'updatedAt'> & { updatedAt: string };
+export type RetentionRunOut = Omit<RetentionRun, 'createdAt'> & { createdAt: string };
 
 const MAX_EXCEPTIONS = 20;
 const MAX_PATTERN = 200;

@@ -2,9 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import type { NewManifest } from '@wharf/registry-core';
 import { requireService } from '@wharf/testing';
-import { createOwnDatabase, OwnDatabase } from '../../../e2e/support/own-database';
-import { PgGcStore } from './pg-gc.store';
-import { PgRegistryStore } from './pg-registry.store';
+import { PgGcStore, PgRegistryStore } from '@wharf/database';
+import { createOwnDatabase, OwnDatabase } from './support/own-database';
 
 /**
  * The locking protocol between the collector (PgGcStore) and pushes (PgRegistryStore) on a real
