@@ -9,7 +9,6 @@ import { createLogger, Metrics, nestLoggerOf } from '@wharf/observability';
 import { builderWorker, QueueWorkers } from '@wharf/queues';
 import { gcWorker } from '@wharf/gc-worker';
 import { migrate, PG_POOL } from '@wharf/database';
-import { CachingRegistryStore, REGISTRY_STORE, RegistryStore } from '@wharf/registry-core';
 import { REGISTRY_WRITER, RegistryWriter } from '@wharf/org-core';
 import { listenFront, TlsFiles, tlsFiles } from '@wharf/registry-http';
 import { AppModule } from './app.module';
@@ -72,15 +71,8 @@ async function main(): Promise<void> {
     const front = await listenFront(app, { host: config.host, port: config.port, beforeInit: mountOpenApi, tls, metrics });
     // The worker services run here too: their queues live in the same Redis.
     const workers = new QueueWorkers(redisUrl, logger, metrics);
-    // One process: a collection's deletes are forgotten by this registry's cache in place.
-    const cache = app.get<RegistryStore>(REGISTRY_STORE);
-    const context = {
-      pool: app.get(PG_POOL),
-      registryWriter: app.get<RegistryWriter>(REGISTRY_WRITER),
-      forgetRepositories: async (names: string[]) => {
-        if (cache instanceof CachingRegistryStore) for (const name of names) cache.forget(name);
-      },
-    };
+    // One process: the registry's own writer, so what workers delete this cache forgets in place.
+    const context = { pool: app.get(PG_POOL), registryWriter: app.get<RegistryWriter>(REGISTRY_WRITER) };
     for (const worker of [eventsWorker, gcWorker, builderWorker]) worker.consume(workers, logger, config, context);
     log(`Wharf is serving on ${config.publicUrl} (storage: ${config.storage}, data: ${config.dataDir})`);
 

@@ -6,6 +6,7 @@ import type { WharfConfig } from '@wharf/config';
 import { PG_POOL, PgGcRunStore } from '@wharf/database';
 import { GC_QUEUE, GC_RUN_STORE, GcQueue, GcRunService, GcRunStore } from '@wharf/gc-core';
 import { BullGcQueue, JobQueues } from '@wharf/queues';
+import { gcSettings } from '@wharf/gc-worker';
 import { GcController } from './gc.controller';
 
 /**
@@ -16,7 +17,7 @@ import { GcController } from './gc.controller';
 @Module({})
 export class GcModule {
   static forRoot(config: Pick<WharfConfig, 'gcGraceSeconds' | 'uploadTtlHours' | 'gcKeepUntagged'>): DynamicModule {
-    const settings = { graceSeconds: config.gcGraceSeconds, uploadTtlHours: config.uploadTtlHours, keepUntagged: config.gcKeepUntagged };
+    const settings = gcSettings(config);
     return {
       module: GcModule,
       controllers: [GcController],

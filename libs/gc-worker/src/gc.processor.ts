@@ -5,8 +5,8 @@ import { PgAuditLog, PgGcRunStore, PgGcStore, PgRegistryStore, PgRetentionStore 
 import { GcRunService, RetentionService } from '@wharf/gc-core';
 import type { RegistryWriter } from '@wharf/org-core';
 import type { Logger } from '@wharf/observability';
-import { BroadcastClient, BROADCASTS, BullGcQueue, JobProcessor, JobQueues, UnrecoverableError, WorkerContext, WorkerServiceSpec } from '@wharf/queues';
-import { ForgetRepositories, GarbageCollector, ManifestService } from '@wharf/registry-core';
+import { BroadcastClient, BullGcQueue, JobProcessor, JobQueues, UnrecoverableError, WorkerContext, WorkerServiceSpec } from '@wharf/queues';
+import { GarbageCollector, ManifestService } from '@wharf/registry-core';
 import { BroadcastingRegistryWriter } from '@wharf/registry-http';
 import { createStorageDriver } from '@wharf/storage';
 import { NotFoundError } from '@wharf/util';
@@ -32,16 +32,8 @@ export function gcProcessor(runs: GcRunService, collector: GarbageCollector, ret
 }
 
 /** The run settings from the environment (WHARF_GC_GRACE_SECONDS, WHARF_UPLOAD_TTL_HOURS, WHARF_GC_KEEP_UNTAGGED). */
-export function gcSettings(config: WharfConfig): { graceSeconds: number; uploadTtlHours: number; keepUntagged: boolean } {
+export function gcSettings(config: Pick<WharfConfig, 'gcGraceSeconds' | 'uploadTtlHours' | 'gcKeepUntagged'>): { graceSeconds: number; uploadTtlHours: number; keepUntagged: boolean } {
   return { graceSeconds: config.gcGraceSeconds, uploadTtlHours: config.uploadTtlHours, keepUntagged: config.gcKeepUntagged };
-}
-
-/** Tells every registry replica to forget the repositories a run changed (a missed broadcast ages out in 10 s). */
-function broadcastForget(config: WharfConfig): ForgetRepositories {
-  const client = config.redisUrl ? new BroadcastClient(config.redisUrl, config.redisTimeoutMs) : null;
-  return async (names) => {
-    for (const name of names) await client?.broadcast(BROADCASTS.registryRemoved, { name }).catch(() => undefined);
-  };
 }
 
 /**
@@ -63,7 +55,10 @@ async function applySchedules(queues: JobQueues, config: WharfConfig, logger: Lo
   }
 }
 
-/** The registry's writer for retention's tag deletes: this process's, or registry-core over Postgres telling the replicas. */
+/**
+ * The registry's writer for retention's tag deletes and the collector's cache invalidation: this
+ * process's, or registry-core over Postgres telling the replicas (a missed broadcast ages out in 10 s).
+ */
 function registryWriter(context: WorkerContext, config: WharfConfig, pool: Pool): RegistryWriter {
   if (context.registryWriter) return context.registryWriter;
   const limits = { maxLayerBytes: config.maxLayerBytes, maxManifestBytes: config.maxManifestBytes, redirectBlobs: false };
@@ -79,13 +74,11 @@ export const gcWorker: WorkerServiceSpec = {
   name: 'gc',
   consume: (workers, logger, config, context) => {
     const queues = new JobQueues(config.redisUrl as string, config.redisTimeoutMs);
-    const collector = new GarbageCollector(
-      new PgGcStore(context.pool),
-      createStorageDriver(config),
-      context.forgetRepositories ?? broadcastForget(config),
-    );
-    const runs = new GcRunService(new PgGcRunStore(context.pool), new BullGcQueue(queues), new PgAuditLog(context.pool), gcSettings(config), randomUUID);
-    const retention = new RetentionService(new PgRetentionStore(context.pool), NO_CALLERS, registryWriter(context, config, context.pool), new PgAuditLog(context.pool), randomUUID);
+    const writer = registryWriter(context, config, context.pool);
+    const audit = new PgAuditLog(context.pool);
+    const collector = new GarbageCollector(new PgGcStore(context.pool), createStorageDriver(config), (names) => writer.forgetRepositories(names));
+    const runs = new GcRunService(new PgGcRunStore(context.pool), new BullGcQueue(queues), audit, gcSettings(config), randomUUID);
+    const retention = new RetentionService(new PgRetentionStore(context.pool), NO_CALLERS, writer, audit, randomUUID);
     workers.start('gc', gcProcessor(runs, collector, retention, logger), 1);
     void applySchedules(queues, config, logger);
     void runs.recoverInterrupted().then(

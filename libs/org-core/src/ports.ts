@@ -197,4 +197,6 @@ export interface RegistryWriter {
   deleteTags(name: string, tags: string[]): Promise<string[]>;
   /** An organization and its repositories were deleted (with the organization's row). */
   organizationRemoved(name: string): Promise<void>;
+  /** These repositories changed behind the caches (garbage collection): every replica forgets them. */
+  forgetRepositories(names: string[]): Promise<void>;
 }

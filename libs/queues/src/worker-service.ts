@@ -12,11 +12,9 @@ import { QueueWorkers } from './queue-workers';
 export interface WorkerContext {
   pool: Pool;
   /**
-   * Makes every registry replica forget cached entries of these repositories; null: there is no
-   * registry in this process, so the worker broadcasts to the replicas itself.
+   * The registry's writer where the registry runs in this process (single-machine mode: its cache
+   * forgets in place); null otherwise, and a worker that changes registry tables makes its own.
    */
-  forgetRepositories: ((names: string[]) => Promise<void>) | null;
-  /** The registry's writer where the registry runs in this process (single-machine mode); null otherwise. */
   registryWriter: RegistryWriter | null;
 }
 
@@ -61,7 +59,7 @@ export async function runWorkerService(spec: WorkerServiceSpec): Promise<void> {
     const app = await NestFactory.create(WorkerAppModule.forRoot(full, logger), { logger: nestLoggerOf(logger) });
     app.use(metrics.middleware(), requestIdMiddleware());
     const workers = new QueueWorkers(full.redisUrl, logger, metrics);
-    spec.consume(workers, logger, full, { pool: app.get<Pool>(PG_POOL), forgetRepositories: null, registryWriter: null });
+    spec.consume(workers, logger, full, { pool: app.get<Pool>(PG_POOL), registryWriter: null });
     await app.listen(config.port, config.host);
     logger.info({ host: config.host, port: config.port }, `${spec.name} worker started`);
     let stopping = false;

@@ -35,6 +35,10 @@ export class BroadcastingRegistryWriter implements RegistryWriter {
     return this.tell(name);
   }
 
+  async forgetRepositories(names: string[]): Promise<void> {
+    for (const name of names) await this.tell(name);
+  }
+
   async close(): Promise<void> {
     await this.client?.close();
   }
