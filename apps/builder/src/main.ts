@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { builderWorker, runWorkerService } from '@wharf/queues';
+import { builderWorker } from '@wharf/import-worker';
+import { runWorkerService } from '@wharf/queues';
 import { guardProcess } from '@wharf/util';
 
 /** The `builder` worker: consumes `builds` (build from Git) and `imports` (page upload). */

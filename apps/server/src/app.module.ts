@@ -4,6 +4,7 @@ import { AuthModule, AuthModuleOptions } from '@wharf/auth-http';
 import type { WharfConfig } from '@wharf/config';
 import { DatabaseModule, HealthController } from '@wharf/database';
 import { GcModule } from '@wharf/gc-http';
+import { ImportModule } from '@wharf/import-http';
 import { OrgModule } from '@wharf/org-http';
 import type { Logger } from '@wharf/observability';
 import { QueuesModule } from '@wharf/queues';
@@ -24,6 +25,7 @@ export class AppModule {
         AuthModule.forRoot({ config, ...auth }),
         OrgModule.forRoot(config),
         GcModule.forRoot(config),
+        ImportModule.forRoot(config),
         RegistryModule.forRoot(config),
       ],
       controllers: [HealthController],

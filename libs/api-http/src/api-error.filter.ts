@@ -6,7 +6,14 @@ import { OciError } from '@wharf/oci-errors';
 import type { Logger } from '@wharf/observability';
 
 /** The status of each domain error code on this surface (the domain itself knows no HTTP). */
-const DOMAIN_STATUS: Record<DomainErrorCode, number> = { INVALID_ARGUMENT: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 };
+const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
+};
 /** OCI codes whose status differs on this surface from the registry's table. */
 const API_STATUS: Record<string, number> = { UNAUTHORIZED: 401, DENIED: 403, TOOMANYREQUESTS: 429 };
 /** Codes for the framework's own errors (unknown route, bad JSON, body over the limit). */

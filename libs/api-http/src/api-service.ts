@@ -53,6 +53,8 @@ export async function runApiService(spec: ApiServiceSpec): Promise<void> {
     const app = await NestFactory.create(ApiAppModule.forRoot(full, logger, spec.modules(full, logger)), { logger: nestLoggerOf(logger), httpsOptions: tlsFiles(config) });
     app.use(new Metrics(spec.name, logger).middleware(), requestIdMiddleware());
     spec.beforeListen?.(app);
+    // A page upload (2 GiB archives) may take longer than Node's default 5 minutes per request.
+    (app.getHttpServer() as Server).requestTimeout = 0;
     await app.listen(config.port, config.host);
     logger.info(`${spec.name} listening on ${config.host}:${config.port}`);
     let stopping = false;

@@ -6,6 +6,7 @@ import { RepositoryAttributes1764403200000 } from './migrations/1764403200000-re
 import { CredentialGeneration1764489600000 } from './migrations/1764489600000-credential-generation';
 import { RegistryOutbox1764576000000 } from './migrations/1764576000000-registry-outbox';
 import { GarbageCollection1764662400000 } from './migrations/1764662400000-garbage-collection';
+import { PageUpload1764748800000 } from './migrations/1764748800000-page-upload';
 
 /** Every migration, in order. Migrations are reviewed SQL; `synchronize` is never used. */
 export const MIGRATIONS = [
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   CredentialGeneration1764489600000,
   RegistryOutbox1764576000000,
   GarbageCollection1764662400000,
+  PageUpload1764748800000,
 ];
 
 export function createDataSource(url: string): DataSource {

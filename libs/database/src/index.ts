@@ -19,3 +19,4 @@ export * from './transaction';
 export * from './pg-gc.store';
 export * from './pg-gc-run.store';
 export * from './pg-retention.store';
+export * from './pg-import.store';

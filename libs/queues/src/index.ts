@@ -4,6 +4,6 @@ export * from './outbox-relay';
 export * from './queue-workers';
 export * from './queues.module';
 export * from './worker-service';
-export * from './pending-workers';
 export * from './broadcasts';
 export * from './gc-queue';
+export * from './import-queue';

@@ -46,8 +46,9 @@ export interface BuildJob {
   buildId: string;
 }
 
+/** A page-upload request: its files (the `imports` rows of this batch) are imported in order. */
 export interface ImportJob {
-  uploadId: string;
+  batchId: string;
 }
 
 export interface SyncJob {

@@ -15,7 +15,7 @@ export class DomainError extends Error {
   }
 }
 
-export type DomainErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT';
+export type DomainErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_REQUESTS';
 
 /** A request field is missing, of the wrong type, or out of range. */
 export class ValidationError extends DomainError {
@@ -39,5 +39,19 @@ export class ForbiddenError extends DomainError {
 export class ConflictError extends DomainError {
   constructor(message: string) {
     super('CONFLICT', message);
+  }
+}
+
+/** A request body, or a part of it, is over a size or count limit. */
+export class TooLargeError extends DomainError {
+  constructor(message: string, field?: string) {
+    super('PAYLOAD_TOO_LARGE', message, field);
+  }
+}
+
+/** The caller has too much going on already (for example uploads in flight); retry later. */
+export class TooManyRequestsError extends DomainError {
+  constructor(message: string) {
+    super('TOO_MANY_REQUESTS', message);
   }
 }

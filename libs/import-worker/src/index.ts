@@ -1,0 +1,2 @@
+export * from './registry-image.pusher';
+export * from './import.processor';
