@@ -79,6 +79,12 @@ export interface WharfConfig {
   gcKeepUntagged: boolean;
   /** Cron expression of the daily retention run (policies with `daily`). */
   retentionSchedule: string;
+  /** Page upload: largest archive, also after decompression (2 GiB). */
+  uploadMaxFileBytes: number;
+  /** Page upload: files per request (10). */
+  uploadMaxFiles: number;
+  /** Page upload: an account's files not yet imported, over all its requests (beyond: 429). */
+  uploadMaxPending: number;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +206,9 @@ export function loadConfig(env: Env = process.env): WharfConfig {
     gcSchedule: r.str('WHARF_GC_SCHEDULE'),
     gcKeepUntagged: r.bool('WHARF_GC_KEEP_UNTAGGED', false),
     retentionSchedule: r.str('WHARF_RETENTION_SCHEDULE', '30 3 * * *') as string,
+    uploadMaxFileBytes: r.int('WHARF_UPLOAD_MAX_FILE_BYTES', 2 * GiB, 1024, 64 * GiB),
+    uploadMaxFiles: r.int('WHARF_UPLOAD_MAX_FILES', 10, 1, 100),
+    uploadMaxPending: r.int('WHARF_UPLOAD_MAX_PENDING', 20, 1, 10_000),
     tls: 'off',
     tlsCert: undefined,
     tlsKey: undefined,

@@ -14,7 +14,19 @@ export interface ArchiveLimits {
   maxInnerBytes: number;
 }
 
-export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxBytes: 2 * GiB, maxInnerBytes: 8 * GiB };
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = archiveLimits(2 * GiB);
+
+/** The limits for archives of at most `maxFileBytes`: as much after decompression, layers inside four times that. */
+export function archiveLimits(maxFileBytes: number): ArchiveLimits {
+  return { maxBytes: maxFileBytes, maxInnerBytes: 4 * maxFileBytes };
+}
+
+/** `2 GiB`, `512 MiB`, `1000 bytes`: limits as people write them. */
+export function formatBytes(n: number): string {
+  if (n >= GiB && n % GiB === 0) return `${n / GiB} GiB`;
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  return `${n} bytes`;
+}
 
 /** `manifest.json`, `index.json`, `repositories` and `oci-layout` are small; over this they are refused. */
 export const MAX_TOP_METADATA = MiB;
@@ -114,7 +126,7 @@ export async function* tarStream(source: AsyncIterable<Buffer>, limits: ArchiveL
       yield n.value as Buffer;
     }
   }
-  const over = () => new InvalidImageFormat(`the archive holds more than ${limits.maxBytes} bytes after decompression (the limit is ${limits.maxBytes / GiB} GiB)`);
+  const over = () => new InvalidImageFormat(`the archive holds more than ${formatBytes(limits.maxBytes)} after decompression (the limit)`);
   if (compressionOf(head) !== 'gzip') {
     let total = 0;
     for await (const chunk of all()) {
@@ -139,7 +151,12 @@ async function* gunzipChunks(source: AsyncIterable<Buffer>, what: string): Async
   const feeding = (async () => {
     try {
       for await (const chunk of source) {
-        if (!gunzip.write(chunk)) await new Promise<void>((resolve) => gunzip.once('drain', resolve));
+        if (!gunzip.write(chunk)) {
+          await new Promise<void>((resolve) => {
+            gunzip.once('drain', resolve);
+            gunzip.once('close', resolve);
+          });
+        }
         if (gunzip.destroyed) return;
       }
       gunzip.end();
@@ -156,8 +173,10 @@ async function* gunzipChunks(source: AsyncIterable<Buffer>, what: string): Async
     }
     throw err;
   } finally {
+    // Stopped early (an error, or the consumer left): the feeder may wait on a source that never
+    // ends; it holds nothing that needs releasing and settles on its own.
     gunzip.destroy();
-    await feeding;
+    void feeding;
   }
 }
 
@@ -208,7 +227,7 @@ export async function scanArchive(source: AsyncIterable<Buffer>, limits: Archive
             for await (const out of it) {
               innerBytes += out.length;
               if (innerBytes > limits.maxInnerBytes) {
-                throw new InvalidImageFormat(`the layers decompress to more than ${limits.maxInnerBytes / GiB} GiB (decompression bomb?) at ${name.slice(0, 200)}`);
+                throw new InvalidImageFormat(`the layers decompress to more than ${formatBytes(limits.maxInnerBytes)} (the limit; a decompression bomb?) at ${name.slice(0, 200)}`);
               }
               h.update(out);
             }

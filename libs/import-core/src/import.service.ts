@@ -3,7 +3,7 @@ import type { AuditLog, UserRecord } from '@wharf/auth-core';
 import { OciError } from '@wharf/oci-errors';
 import { checkOrganizationName, DigestingStream } from '@wharf/oci-spec';
 import { NotFoundError, TooLargeError, TooManyRequestsError, ValidationError } from '@wharf/util';
-import { GiB } from './archive-scan';
+import { formatBytes } from './archive-scan';
 import { ImageImporter } from './image-importer';
 import { InvalidImageFormat } from './import-errors';
 import type { ArchiveStore, ImagePusher, ImportAccess, ImportQueue, ImportRecord, ImportStore } from './ports';
@@ -17,7 +17,10 @@ export interface UploadSettings {
   maxUnfinished: number;
 }
 
-export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = { maxFiles: 10, maxFileBytes: 2 * GiB, maxUnfinished: 20 };
+/** The settings from the environment (WHARF_UPLOAD_MAX_FILE_BYTES, WHARF_UPLOAD_MAX_FILES, WHARF_UPLOAD_MAX_PENDING). */
+export function uploadSettings(config: { uploadMaxFileBytes: number; uploadMaxFiles: number; uploadMaxPending: number }): UploadSettings {
+  return { maxFiles: config.uploadMaxFiles, maxFileBytes: config.uploadMaxFileBytes, maxUnfinished: config.uploadMaxPending };
+}
 
 /** A receiving row not heard of for this long belongs to a request that died. */
 const RECEIVING_WINDOW_SECONDS = 3600;
@@ -80,7 +83,7 @@ export class UploadBatch {
     const id = this.service.newId();
     this.ids.push(id);
     await this.service.store.create({ id, batchId: this.batchId, organization: this.organization, fileName: fileName.slice(0, 255), userId: this.user.id, username: this.user.username });
-    const limited = new DigestingStream(null, 0, s.maxFileBytes, () => new TooLargeError(`file "${fileName.slice(0, 200)}" is over the limit of ${s.maxFileBytes / GiB} GiB`, 'files'));
+    const limited = new DigestingStream(null, 0, s.maxFileBytes, () => new TooLargeError(`file "${fileName.slice(0, 200)}" is over the limit of ${formatBytes(s.maxFileBytes)}`, 'files'));
     try {
       const size = await this.service.archives.write(id, body.pipe(limited));
       await this.service.store.received(id, size);
@@ -146,7 +149,7 @@ export class ImportService {
     if (problem) throw new ValidationError('org', problem);
     const max = this.settings.maxFiles * this.settings.maxFileBytes + 1024 * 1024;
     if (declaredBytes !== null && declaredBytes > max) {
-      throw new TooLargeError(`the request is ${declaredBytes} bytes; at most ${this.settings.maxFiles} files of ${this.settings.maxFileBytes / GiB} GiB may be uploaded at once`);
+      throw new TooLargeError(`the request is ${declaredBytes} bytes; at most ${this.settings.maxFiles} files of ${formatBytes(this.settings.maxFileBytes)} may be uploaded at once`);
     }
     await this.access.requireUploader(user.id, organization);
     const unfinished = await this.store.unfinished(user.id, RECEIVING_WINDOW_SECONDS);

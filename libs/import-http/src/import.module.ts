@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { ACCESS_STORE, AccessStore, AUDIT_LOG, AuditLog, USER_STORE, UserStore } from '@wharf/auth-core';
 import type { WharfConfig } from '@wharf/config';
 import { PG_POOL, PgImportStore } from '@wharf/database';
-import { DEFAULT_UPLOAD_SETTINGS, ImportService, StorageArchiveStore } from '@wharf/import-core';
+import { ImportService, StorageArchiveStore, uploadSettings } from '@wharf/import-core';
 import { BullImportQueue, JobQueues } from '@wharf/queues';
 import { createStorageDriver } from '@wharf/storage';
 import { OrgImportAccess } from './org-import.access';
@@ -31,7 +31,7 @@ export class ImportModule {
               new StorageArchiveStore(createStorageDriver(config)),
               new OrgImportAccess(users, access),
               audit,
-              DEFAULT_UPLOAD_SETTINGS,
+              uploadSettings(config),
               randomUUID,
             ),
           inject: [PG_POOL, JobQueues, USER_STORE, ACCESS_STORE, AUDIT_LOG],

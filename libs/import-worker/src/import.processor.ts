@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WharfConfig } from '@wharf/config';
 import { PgAccessStore, PgAuditLog, PgImportStore, PgRegistryStore, PgUserStore } from '@wharf/database';
-import { DEFAULT_UPLOAD_SETTINGS, ImageImporter, ImportRecord, ImportService, StorageArchiveStore } from '@wharf/import-core';
+import { archiveLimits, ImageImporter, ImportRecord, ImportService, StorageArchiveStore, uploadSettings } from '@wharf/import-core';
 import type { Logger } from '@wharf/observability';
 import { BullImportQueue, JobProcessor, JobQueues, notBuiltYet, WorkerServiceSpec } from '@wharf/queues';
 import { ManifestService, UploadService } from '@wharf/registry-core';
@@ -38,7 +38,7 @@ export const builderWorker: WorkerServiceSpec = {
     const users = new PgUserStore(pool);
     const access = new PgAccessStore(pool);
     const queues = new JobQueues(config.redisUrl as string, config.redisTimeoutMs);
-    const service = new ImportService(new PgImportStore(pool), new BullImportQueue(queues), new StorageArchiveStore(storage), NO_UPLOADER_ACCESS, new PgAuditLog(pool), DEFAULT_UPLOAD_SETTINGS, randomUUID);
+    const service = new ImportService(new PgImportStore(pool), new BullImportQueue(queues), new StorageArchiveStore(storage), NO_UPLOADER_ACCESS, new PgAuditLog(pool), uploadSettings(config), randomUUID);
     const pusherFor = async (row: ImportRecord) => {
       const user = await users.findUserById(row.userId);
       if (!user || !user.enabled) throw new Error(`the uploader ${row.username} is disabled or gone`);
@@ -48,7 +48,7 @@ export const builderWorker: WorkerServiceSpec = {
     const forget = async (repositories: string[]) => {
       if (context.registryWriter) await context.registryWriter.forgetRepositories(repositories);
     };
-    workers.start('imports', importProcessor(service, new ImageImporter(), pusherFor, forget, logger), 1);
+    workers.start('imports', importProcessor(service, new ImageImporter(archiveLimits(config.uploadMaxFileBytes)), pusherFor, forget, logger), 1);
     workers.start('builds', notBuiltYet('build from Git'));
   },
 };
