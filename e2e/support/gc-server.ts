@@ -35,6 +35,8 @@ export interface GcServerOptions {
   graceSeconds: number;
   s3Endpoint?: string;
   prefix: string;
+  /** More settings (page upload's suites use this server too: its worker must not be another suite's). */
+  env?: Record<string, string>;
 }
 
 async function login(url: string): Promise<string> {
@@ -65,6 +67,7 @@ export async function startGcServer(o: GcServerOptions): Promise<GcServer> {
     ...(o.s3Endpoint
       ? { WHARF_S3_BUCKET: bucket, WHARF_S3_ENDPOINT: o.s3Endpoint, WHARF_S3_ACCESS_KEY: 'test', WHARF_S3_SECRET_KEY: 'test' }
       : {}),
+    ...o.env,
   };
   let srv = await startRegistryProcess(own.url, { app: 'server', env });
   const config = loadConfig({ WHARF_DATA_DIR: srv.dataDir, WHARF_FS_FSYNC: 'false', ...env });
