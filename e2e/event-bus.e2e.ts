@@ -196,6 +196,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
     const connection = { url: redisUrl, maxRetriesPerRequest: null };
     const gcQueue = new Queue('gc', { connection });
     const importsQueue = new Queue('imports', { connection });
+    const buildsQueue = new Queue('builds', { connection });
     const failedJob = (queue: Queue, id: string) =>
       until(`job ${id} to fail`, async () => {
         const job = await queue.getJob(id);
@@ -208,10 +209,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
       const unknown = await failedJob(gcQueue, 'gc-r1');
       expect(unknown.failedReason).toBe('garbage collection run 00000000-0000-4000-8000-000000000001 does not exist');
       expect(unknown.attemptsMade).toBe(1);
-      await importsQueue.add('imports', { uploadId: 'u1' }, { jobId: 'imports-u1' });
-      const notBuilt = await failedJob(importsQueue, 'imports-u1');
-      expect(notBuilt.failedReason).toBe('page upload is not built into this version of Wharf yet');
-      expect(notBuilt.attemptsMade).toBe(1); // not retried
+      await importsQueue.add('imports', { batchId: '00000000-0000-4000-8000-000000000002' }, { jobId: 'imports-u1' });
+      const noFiles = await failedJob(importsQueue, 'imports-u1');
+      expect(noFiles.failedReason).toBe('upload 00000000-0000-4000-8000-000000000002 has no files');
+      expect(noFiles.attemptsMade).toBe(1); // not retried
+      await buildsQueue.add('builds', { buildId: 'b1' }, { jobId: 'builds-b1' });
+      const notBuilt = await failedJob(buildsQueue, 'builds-b1');
+      expect(notBuilt.failedReason).toBe('build from Git is not built into this version of Wharf yet');
+      expect(notBuilt.attemptsMade).toBe(1);
       const metrics = await (await fetch(`${gc.url}/metrics`)).text();
       expect(metrics).toMatch(/wharf_jobs_total\{queue="gc",outcome="failed"\} 1/);
       expect(metrics).toMatch(/wharf_queue_jobs\{queue="gc",state="failed"\} 1/);
@@ -229,7 +234,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
         await db.end();
       }
     } finally {
-      await Promise.all([gcQueue.close(), importsQueue.close()]);
+      await Promise.all([gcQueue.close(), importsQueue.close(), buildsQueue.close()]);
       await Promise.all([gc.close(), builder.close()]);
     }
     expect(gc.output?.()).toContain('"msg":"gc worker stopped"');

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { requireService } from '@wharf/testing';
+import { Redis } from 'ioredis';
+import { dockerSaveMembers, requireService, tarArchive } from '@wharf/testing';
 import { hasCommand } from '../apps/server/src/local-process';
 import { busyboxRootfsTar, runAsync } from './support/commands';
 import { startIngress, Nginx } from './support/nginx';
@@ -20,7 +21,9 @@ import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-server';
  * written. Every service believes X-Forwarded-For from nginx (127.0.0.1) only.
  */
 const suiteDatabase = requireService('WHARF_TEST_DATABASE_URL', 'Postgres');
-const redisUrl = requireService('WHARF_TEST_REDIS_URL', 'Redis');
+const suiteRedis = requireService('WHARF_TEST_REDIS_URL', 'Redis');
+/** A Redis database index of its own: no other suite's worker may take this deployment's jobs (page upload's). */
+const redisUrl = suiteRedis ? Object.assign(new URL(suiteRedis), { pathname: '/9' }).toString() : undefined;
 const s3 = requireService('WHARF_TEST_S3_ENDPOINT', 'an S3 server');
 const dockerHost = requireService('WHARF_TEST_DOCKER_HOST', 'dockerd');
 const containerd = requireService('WHARF_TEST_CONTAINERD_ADDRESS', 'containerd and ctr');
@@ -52,6 +55,9 @@ function fromClient(url: string, headers: Record<string, string>, body?: string)
     work = mkdtempSync(join(process.env['WHARF_TEST_WORKDIR'] ?? '/tmp', 'ingress-'));
     own = await createOwnDatabase(suiteDatabase as string, 'ingress');
     await fetch(`${s3}/${bucket}`, { method: 'PUT' });
+    const redis = new Redis(redisUrl as string);
+    await redis.flushdb(); // jobs of an earlier run of this file
+    redis.disconnect();
     // Ports first: every service names nginx's address as its public URL before nginx starts.
     const ports = { auth: await freePort(), org: await freePort(), registry: [await freePort(), await freePort()] };
     const publicUrl = `http://127.0.0.1:${await freePort()}`;
@@ -63,7 +69,8 @@ function fromClient(url: string, headers: Record<string, string>, body?: string)
       WHARF_PUBLIC_URL: publicUrl,
     };
     const storage = { WHARF_S3_BUCKET: bucket, WHARF_S3_ENDPOINT: s3 as string, WHARF_S3_ACCESS_KEY: 'test', WHARF_S3_SECRET_KEY: 'test' };
-    const start = (app: 'auth' | 'org' | 'events' | 'gc' | 'builder', port?: number) => startRegistryProcess(own.url, { app, port, env: common });
+    // org stores page uploads where the builder reads them and gc collects: the registry's storage.
+    const start = (app: 'auth' | 'org' | 'events' | 'gc' | 'builder', port?: number) => startRegistryProcess(own.url, { app, port, env: { ...common, ...storage } });
     const [auth, org, events, gc, builder] = await Promise.all([
       start('auth', ports.auth),
       start('org', ports.org),
@@ -110,6 +117,29 @@ function fromClient(url: string, headers: Record<string, string>, body?: string)
       await queue.close();
     }
   }, 360_000);
+
+  it('a page upload goes through the ingress to org, is imported by the builder, and pulls from the registry replicas', async () => {
+    const login = await fetch(`${ingress.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }) });
+    const bearer = ((await login.json()) as { accessToken: string }).accessToken;
+    const auth = { authorization: `Bearer ${bearer}` };
+    expect((await fetch(`${ingress.url}/api/v1/organizations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ingress-upload' }) })).status).toBe(201);
+    const form = new FormData();
+    form.append('org', 'ingress-upload');
+    form.append('files', new Blob([tarArchive(dockerSaveMembers([{ repoTags: ['team/app:v1'], layers: [{ 'etc/x': 'x' }] }]).members)]), 'app.tar');
+    const res = await fetch(`${ingress.url}/api/v1/uploads`, { method: 'POST', headers: auth, body: form });
+    expect(res.status).toBe(202);
+    const id = ((await res.json()) as { uploads: { id: string }[] }).uploads[0]?.id;
+    let view: { status: string; error: string | null } = { status: 'queued', error: null };
+    for (const deadline = Date.now() + 30_000; !['succeeded', 'failed'].includes(view.status) && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      view = (await (await fetch(`${ingress.url}/api/v1/uploads/${id}`, { headers: auth })).json()) as typeof view;
+    }
+    expect(view).toMatchObject({ status: 'succeeded', error: null });
+    const token = ((await (await fetch(`${ingress.url}/token?service=wharf-registry&scope=repository:ingress-upload/app:pull`, { headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}` } })).json()) as { token: string }).token;
+    for (const replica of replicas) {
+      const manifest = await fetch(`${replica.url}/v2/ingress-upload/app/manifests/v1`, { headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+      expect(manifest.status).toBe(200);
+    }
+  });
 
   it('the audit log records the client address nginx forwards, not one the client names itself', async () => {
     const body = JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD });

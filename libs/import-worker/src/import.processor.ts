@@ -3,7 +3,7 @@ import type { WharfConfig } from '@wharf/config';
 import { PgAccessStore, PgAuditLog, PgImportStore, PgRegistryStore, PgUserStore } from '@wharf/database';
 import { archiveLimits, ImageImporter, ImportRecord, ImportService, StorageArchiveStore, uploadSettings } from '@wharf/import-core';
 import type { Logger } from '@wharf/observability';
-import { BullImportQueue, JobProcessor, JobQueues, notBuiltYet, WorkerServiceSpec } from '@wharf/queues';
+import { BullImportQueue, JobProcessor, JobQueues, notBuiltYet, UnrecoverableError, WorkerServiceSpec } from '@wharf/queues';
 import { ManifestService, UploadService } from '@wharf/registry-core';
 import { createStorageDriver } from '@wharf/storage';
 import { RegistryImagePusher } from './registry-image.pusher';
@@ -11,6 +11,7 @@ import { RegistryImagePusher } from './registry-image.pusher';
 /** Executes an `imports` job: the request's files, one after another (see ImportService.importBatch). */
 export function importProcessor(service: ImportService, importer: ImageImporter, pusherFor: (row: ImportRecord) => Promise<RegistryImagePusher>, after: (repositories: string[]) => Promise<void>, logger: Logger): JobProcessor<'imports'> {
   return async (job) => {
+    if ((await service.store.batch(job.batchId)).length === 0) throw new UnrecoverableError(`upload ${String(job.batchId).slice(0, 40)} has no files`);
     await service.importBatch(job.batchId, importer, pusherFor);
     const rows = await service.store.batch(job.batchId);
     const repositories = [...new Set(rows.flatMap((r) => r.images.map((i) => i.repository)))];
