@@ -131,6 +131,9 @@ DATABASE_URL=$(jq -r .databaseUrl "$work/wharf/run.json") WHARF_BENCH_URL="http:
 echo "== garbage collection at scale (mark over the seeded tags, sweep of 100,000 blobs)"
 DATABASE_URL=$(jq -r .databaseUrl "$work/wharf/run.json") WHARF_BENCH_URL="http://127.0.0.1:$wport" WHARF_BENCH_PASSWORD=$pw \
   WHARF_DATA_DIR="$work/wharf" WHARF_PID=$wpid "$root/scripts/run-ts.sh" "$root/bench/gc-scale.ts" >>"$out/micro.md" || echo "gc-scale failed" >>"$out/micro.md"
+echo "== page upload of a 1 GiB docker save archive, against skopeo copy docker-archive: into Wharf"
+WHARF_BENCH_URL="http://127.0.0.1:$wport" WHARF_BENCH_PASSWORD=$pw WHARF_PID=$wpid \
+  "$root/scripts/run-ts.sh" "$root/bench/import-scale.ts" >>"$out/micro.md" || echo "import-scale failed" >>"$out/micro.md"
 node "$root/scripts/bench-compare.mjs" "$out/distribution/summary.md" "$out/wharf/summary.md" "$out/wharf-extra.txt" "$out/micro.md" >"$out/comparison.md"
 echo "== written $out/comparison.md"
 cat "$out/comparison.md"

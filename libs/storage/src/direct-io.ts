@@ -13,6 +13,10 @@ const STAGE = 1 << 20;
 const POOL_MAX = 8;
 /** Malloc aligns to 16; the device may want up to BLOCK. */
 const ADDRESS_STEP = 16;
+/** Staging buffers carved from one allocation (and one alignment probe): 8 MiB. */
+const SLAB = 8;
+/** Bytes of each timed probe write: long enough to tell a split write (~7 ms) from a whole one (~0.2 ms). */
+const TIMING_BYTES = 256 * 1024;
 
 /**
  * Writes large stream bodies to files with O_DIRECT, straight from our buffers to the disk.
@@ -27,13 +31,16 @@ const ADDRESS_STEP = 16;
  * writes every byte of `source` at `position` and returns how many. Bytes before the first block
  * boundary and after the last one go through the page cache (direct writes need aligned offsets
  * and lengths), everything between goes direct.
- * Buffer addresses must be aligned too; JavaScript cannot see addresses, so each staging buffer is
- * probed once (a direct write into a scratch file) for the offset at which it is aligned.
+ * Buffer addresses must be aligned too; JavaScript cannot see addresses, so staging buffers are
+ * carved from slabs, each probed once (direct writes into a scratch file) for the offset at which
+ * it is aligned and fastest.
  */
 export class DirectIo {
   private probe: Promise<FileHandle | null> | null = null;
   private usable: Promise<boolean> | null = null;
   private readonly pool = new BufferPool(STAGE, POOL_MAX, (size) => this.alignedBuffer(size));
+  private carved: Buffer[] = [];
+  private carving: Promise<Buffer | null> = Promise.resolve(null);
 
   /** `probePath`: a scratch file on the filesystem the data goes to (kept open, rewritten freely). */
   constructor(private readonly probePath: string) {}
@@ -74,20 +81,56 @@ export class DirectIo {
     this.pool.release(buffer);
   }
 
+  /** One staging buffer from the current slab, carving a new slab when it is used up. */
   private async alignedBuffer(size: number): Promise<Buffer | null> {
+    // One carving at a time: concurrent probes would time each other's writes.
+    const carve = async () => {
+      if (this.carved.length === 0) this.carved = await this.carveSlab(size);
+      return this.carved.pop() ?? null;
+    };
+    const next = this.carving.then(carve, carve);
+    this.carving = next;
+    return next;
+  }
+
+  /**
+   * SLAB staging buffers from one allocation, at the memory alignment direct writes are fastest
+   * from. Several offsets are accepted (every 512-byte boundary on a disk of 512-byte sectors), but
+   * on the measured virtio disk only the page-aligned one is fast: 1,160 MB/s against 34 MB/s for
+   * the others when extending a file (the case of every upload), as the kernel splits the rest into
+   * sector-sized pieces. JavaScript cannot see addresses, so each accepted offset is timed once
+   * with an extending write and the fastest wins; the slab's buffers all share its alignment.
+   */
+  private async carveSlab(size: number): Promise<Buffer[]> {
     const probe = await this.probeHandle();
-    if (!probe) return null;
-    const raw = Buffer.allocUnsafeSlow(size + BLOCK);
+    if (!probe) return [];
+    const raw = Buffer.allocUnsafeSlow(SLAB * size + BLOCK);
+    const accepted: number[] = [];
     for (let offset = 0; offset < BLOCK; offset += ADDRESS_STEP) {
-      const view = raw.subarray(offset, offset + size);
       // Two blocks, so the write crosses a memory page: a misaligned address is refused with EINVAL.
-      const ok = await probe.write(view, 0, 2 * BLOCK, 0).then(
+      const ok = await probe.write(raw, offset, 2 * BLOCK, 0).then(
         () => true,
         () => false,
       );
-      if (ok) return view;
+      if (ok) accepted.push(offset);
     }
-    return null;
+    if (accepted.length === 0) return [];
+    let best = accepted[0] as number;
+    if (accepted.length > 1) {
+      let fastest = Infinity;
+      for (const offset of accepted) {
+        let took = Infinity;
+        for (let round = 0; round < 2; round++) {
+          await probe.truncate(0);
+          const start = process.hrtime.bigint();
+          await probe.write(raw, offset, TIMING_BYTES, 0);
+          took = Math.min(took, Number(process.hrtime.bigint() - start));
+        }
+        if (took < fastest) [fastest, best] = [took, offset];
+      }
+      await probe.truncate(0);
+    }
+    return Array.from({ length: SLAB }, (_, k) => raw.subarray(best + k * size, best + (k + 1) * size));
   }
 
   private probeHandle(): Promise<FileHandle | null> {
