@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { dockerSaveMembers, ociLayoutMembers, tarArchive, TarMember } from '@wharf/testing';
 import { archiveLimits } from './archive-scan';
 import { ImageImporter } from './image-importer';
+import { parallelGzip } from './parallel-gzip';
 import type { ImagePusher, StoredBlob } from './ports';
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -191,5 +192,31 @@ describe('ImageImporter: hostile and broken archives store nothing', () => {
     expect(await refusal(innerBomb, archiveLimits(8 * MiB))).toBe(
       'invalid image format: the layers decompress to more than 32 MiB (the limit; a decompression bomb?) at blobs/sha256/zeros',
     );
+  });
+});
+
+describe('parallelGzip', () => {
+  const collect = async (input: Buffer[], blockSize: number) => {
+    const out: Buffer[] = [];
+    for await (const c of parallelGzip(Readable.from(input), { level: 1, blockSize, concurrency: 3 })) out.push(c);
+    return Buffer.concat(out);
+  };
+
+  it.each([0, 1, 4096, 4096 * 3, 4096 * 3 + 17, 200_000])('round-trips %i bytes of mixed data through gunzip, the same bytes every time', async (size) => {
+    const text = Buffer.from('layer text compresses well; '.repeat(Math.ceil(size / 28) + 1)).subarray(0, Math.floor(size / 2));
+    const data = Buffer.concat([text, randomBytes(size - text.length)]);
+    const chunks = [data.subarray(0, Math.floor(size / 3)), data.subarray(Math.floor(size / 3))];
+    const gz = await collect(chunks, 4096);
+    expect(gunzipSync(gz).equals(data)).toBe(true);
+    expect((await collect([data], 4096)).equals(gz)).toBe(true);
+  });
+
+  it('compresses what compresses and stores what does not', async () => {
+    const text = Buffer.from('x'.repeat(1024 * 1024));
+    expect((await collect([text], 256 * 1024)).length).toBeLessThan(20 * 1024);
+    const random = randomBytes(1024 * 1024);
+    const stored = await collect([random], 256 * 1024);
+    expect(stored.length).toBeLessThan(random.length * 1.01);
+    expect(gunzipSync(stored).equals(random)).toBe(true);
   });
 });

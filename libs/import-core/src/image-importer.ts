@@ -1,13 +1,11 @@
-import { createGzip } from 'node:zlib';
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DEFAULT_ARCHIVE_LIMITS, ArchiveFile, ArchiveLimits, normalizeName, scanArchive, tarStream } from './archive-scan';
 import { InvalidImageFormat } from './import-errors';
 import { ImageNode, ImportTarget, PlanNode, planImport } from './import-plan';
+import { parallelGzip } from './parallel-gzip';
 import type { ImagePusher, ImportedImage, StoredBlob } from './ports';
 import { readTar } from './tar-reader';
 
-/** zlib level for layers the import compresses: the fastest (docker's own default is slower and barely smaller on layers). */
-const GZIP_LEVEL = 1;
 const PROGRESS_EVERY = 8 * 1024 * 1024;
 
 export interface ImportProgress {
@@ -111,11 +109,9 @@ export class ImageImporter {
   }
 }
 
-/** The member's bytes gzipped; an error reading them fails the gzip stream (and so the upload). */
+/** The member's bytes gzipped on every core; an error reading them fails the stream (and so the upload). */
 function gzipped(body: AsyncIterable<Buffer> | Buffer[]): Readable {
-  const gz = createGzip({ level: GZIP_LEVEL });
-  pipeline(Readable.from(body), gz, () => undefined);
-  return gz;
+  return Readable.from(parallelGzip(Readable.from(body)));
 }
 
 function imageManifest(node: ImageNode, stored: Map<string, StoredBlob>): Buffer {

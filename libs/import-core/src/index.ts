@@ -6,3 +6,4 @@ export * from './ports';
 export * from './image-importer';
 export * from './import.service';
 export * from './storage-archive.store';
+export * from './parallel-gzip';

@@ -1,9 +1,8 @@
-import { createHash, Hash } from 'node:crypto';
-import { pipeline, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { AccessStore, UserRecord, userPrincipal } from '@wharf/auth-core';
 import { evaluateAccess } from '@wharf/identity';
 import type { ImagePusher, StoredBlob } from '@wharf/import-core';
-import { DigestingStream, digestOf, organizationOf } from '@wharf/oci-spec';
+import { digestOf, organizationOf } from '@wharf/oci-spec';
 import type { ManifestService, UploadService } from '@wharf/registry-core';
 
 /**
@@ -29,18 +28,7 @@ export class RegistryImagePusher implements ImagePusher {
 
   async uploadBlob(repository: string, body: Readable, expected: StoredBlob | null): Promise<StoredBlob> {
     if (expected) return this.uploads.monolithic(repository, expected.digest, body, expected.size);
-    // The digest is known only once the (compressed) bytes have all gone through.
-    const counting = new DigestingStream(createHash('sha256'));
-    const id = await this.uploads.start(repository);
-    try {
-      pipeline(body, counting, () => undefined); // a source error fails the counting stream, so the append
-      await this.uploads.append(repository, id, { body: counting, contentLength: null, contentRange: undefined });
-      const digest = `sha256:${(counting.takeHash() as Hash).digest('hex')}`;
-      return await this.uploads.finish(repository, id, digest, null);
-    } catch (err) {
-      await this.uploads.cancel(repository, id).catch(() => undefined);
-      throw err;
-    }
+    return this.uploads.computed(repository, body); // the digest is known once the compressed bytes are all through
   }
 
   async mountBlob(repository: string, digest: string, from: string): Promise<void> {

@@ -104,25 +104,37 @@ export class UploadService {
 
   /** POST with `?digest=` and the whole blob as body. */
   async monolithic(repository: string, digest: string, body: Readable, contentLength: number | null): Promise<BlobRecord> {
-    const expected = requireDigest(digest);
+    return this.storeWhole(repository, requireDigest(digest), body, contentLength);
+  }
+
+  /**
+   * A whole blob whose digest the caller does not know beforehand (page upload's layers, gzipped
+   * as they stream in): sha256 of what arrives, stored and linked as a verified upload would be.
+   */
+  async computed(repository: string, body: Readable): Promise<BlobRecord> {
+    return this.storeWhole(repository, null, body, null);
+  }
+
+  private async storeWhole(repository: string, expected: ParsedDigest | null, body: Readable, contentLength: number | null): Promise<BlobRecord> {
     this.checkLimit(contentLength ?? 0);
     const id = this.newId();
     const path = StorageLayout.upload(id);
     try {
-      const hashing = this.meter(createHash(expected.algorithm), 0).from(body);
+      const hashing = this.meter(createHash(expected?.algorithm ?? 'sha256'), 0).from(body);
       // Not durable yet: `commit` moves the verified bytes into place durably (one sync per blob).
       const size = await this.storage.write(path, hashing, { durable: false });
       const actual = (hashing.takeHash() as Hash).digest('hex');
       if (contentLength !== null && size !== contentLength) {
         throw new OciError('SIZE_INVALID', `received ${size} bytes but Content-Length said ${contentLength}`);
       }
-      if (actual !== expected.hex) {
-        throw new OciError('DIGEST_INVALID', `uploaded content has digest ${expected.algorithm}:${actual}, not ${digest}`, {
-          expected: digest,
+      if (expected && actual !== expected.hex) {
+        throw new OciError('DIGEST_INVALID', `uploaded content has digest ${expected.algorithm}:${actual}, not ${expected.digest}`, {
+          expected: expected.digest,
           actual: `${expected.algorithm}:${actual}`,
         });
       }
-      return await this.commit(repository, expected, path, size);
+      const digest = expected ?? { algorithm: 'sha256' as const, hex: actual, digest: `sha256:${actual}` };
+      return await this.commit(repository, digest, path, size);
     } finally {
       await this.storage.delete(StorageLayout.uploadDir(id)).catch(() => undefined);
     }
