@@ -54,7 +54,8 @@ const twoImages = () =>
   ]);
 
 async function importArchive(archive: Buffer, registry = new MemoryRegistry(), limits = archiveLimits(64 * MiB)) {
-  const images = await new ImageImporter(limits).run(async () => Readable.from([archive]), 'myorg', registry);
+  const open = async (range?: { offset: number; length: number }) => Readable.from([range ? archive.subarray(range.offset, range.offset + range.length) : archive]);
+  const images = await new ImageImporter(limits).run(open, 'myorg', registry);
   return { images, registry };
 }
 

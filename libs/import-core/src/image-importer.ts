@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { forEachLimit } from '@wharf/util';
 import { DEFAULT_ARCHIVE_LIMITS, ArchiveFile, ArchiveLimits, normalizeName, scanArchive, tarStream } from './archive-scan';
 import { InvalidImageFormat } from './import-errors';
 import { ImageNode, ImportTarget, PlanNode, planImport } from './import-plan';
@@ -7,6 +8,10 @@ import type { ImagePusher, ImportedImage, StoredBlob } from './ports';
 import { readTar } from './tar-reader';
 
 const PROGRESS_EVERY = 8 * 1024 * 1024;
+const LAYERS_AT_ONCE = 2;
+
+/** The stored archive's bytes: all of them, or one byte range (a member of a plain tar). */
+export type ArchiveOpener = (range?: { offset: number; length: number }) => Promise<Readable>;
 
 export interface ImportProgress {
   phase: 'verifying' | 'storing';
@@ -25,7 +30,7 @@ export interface ImportProgress {
 export class ImageImporter {
   constructor(private readonly limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS) {}
 
-  async run(open: () => Promise<Readable>, organization: string, pusher: ImagePusher, progress: (p: ImportProgress) => void = () => undefined): Promise<ImportedImage[]> {
+  async run(open: ArchiveOpener, organization: string, pusher: ImagePusher, progress: (p: ImportProgress) => void = () => undefined): Promise<ImportedImage[]> {
     const index = await scanArchive(await open(), this.limits);
     const targets = planImport(index, organization);
     for (const repository of new Set(targets.map((t) => t.repository))) {
@@ -33,7 +38,7 @@ export class ImageImporter {
       if (denied) throw new InvalidImageFormat(denied); // not a format problem, but the same "nothing imported" outcome
     }
     progress({ phase: 'storing', bytes: 0 });
-    const stored = await this.storeBlobs(open, targets, pusher, progress);
+    const stored = await this.storeBlobs(open, index.gzipped, targets, pusher, progress);
     const images: ImportedImage[] = [];
     for (const target of targets) {
       const written = new Map<PlanNode, { digest: string; size: number; body: Buffer }>();
@@ -45,7 +50,7 @@ export class ImageImporter {
   }
 
   /** Every file the targets need, stored once (the first repository uploads, the others mount). */
-  private async storeBlobs(open: () => Promise<Readable>, targets: ImportTarget[], pusher: ImagePusher, progress: (p: ImportProgress) => void): Promise<Map<string, StoredBlob>> {
+  private async storeBlobs(open: ArchiveOpener, archiveGzipped: boolean, targets: ImportTarget[], pusher: ImagePusher, progress: (p: ImportProgress) => void): Promise<Map<string, StoredBlob>> {
     const needs = new Map<string, { file: ArchiveFile; gzip: boolean; repositories: Set<string> }>();
     const need = (file: ArchiveFile, gzip: boolean, repository: string) => {
       const n = needs.get(file.name) ?? { file, gzip, repositories: new Set<string>() };
@@ -72,15 +77,27 @@ export class ImageImporter {
     // Small JSON members are in memory already; the rest come from one more pass over the archive.
     for (const [name, n] of needs) if (n.file.json && !n.gzip) await store(name, [n.file.json]);
     if ([...needs.keys()].every((name) => stored.has(name))) return stored;
-    let reported = 0;
-    for await (const { entry, body } of readTar(tarStream(await open(), this.limits))) {
-      if (entry.offset - reported >= PROGRESS_EVERY) {
-        reported = entry.offset;
-        progress({ phase: 'storing', bytes: entry.offset });
+    if (!archiveGzipped) {
+      // A plain tar: each member is a byte range of the stored file, so two layers go at once
+      // (one's storage commit overlaps the other's compression).
+      let done = 0;
+      const files = [...needs.values()].filter((n) => !stored.has(n.file.name)).sort((a, b) => a.file.offset - b.file.offset);
+      await forEachLimit(files, LAYERS_AT_ONCE, async (n) => {
+        await store(n.file.name, await open({ offset: n.file.offset, length: n.file.size }));
+        done += n.file.size;
+        progress({ phase: 'storing', bytes: done });
+      });
+    } else {
+      let reported = 0;
+      for await (const { entry, body } of readTar(tarStream(await open(), this.limits))) {
+        if (entry.offset - reported >= PROGRESS_EVERY) {
+          reported = entry.offset;
+          progress({ phase: 'storing', bytes: entry.offset });
+        }
+        if (entry.type !== 'file') continue;
+        const name = normalizeName(entry.name);
+        if (needs.has(name) && !stored.has(name)) await store(name, body);
       }
-      if (entry.type !== 'file') continue;
-      const name = normalizeName(entry.name);
-      if (needs.has(name) && !stored.has(name)) await store(name, body);
     }
     const missing = [...needs.keys()].find((name) => !stored.has(name));
     if (missing) throw new Error(`the archive changed between its two passes: ${missing} was not found again`);

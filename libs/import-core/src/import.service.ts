@@ -179,7 +179,7 @@ export class ImportService {
       let images;
       try {
         const pusher = await pusherFor(row);
-        images = await importer.run(() => this.archives.open(row.id), row.organization, pusher, (p) => void this.store.progress(row.id, p.phase, p.bytes).catch(() => undefined));
+        images = await importer.run((range) => this.archives.open(row.id, range), row.organization, pusher, (p) => void this.store.progress(row.id, p.phase, p.bytes).catch(() => undefined));
       } catch (err) {
         if (!isUserFault(err)) throw err;
         await this.store.fail(row.id, (err as Error).message);

@@ -73,7 +73,8 @@ export interface ImportQueue {
 /** Where uploaded archives wait for the worker: a storage driver path per file. */
 export interface ArchiveStore {
   write(id: string, body: Readable): Promise<number>;
-  open(id: string): Promise<Readable>;
+  /** The archive's bytes, or `length` bytes from `offset`. */
+  open(id: string, range?: { offset: number; length: number }): Promise<Readable>;
   remove(id: string): Promise<void>;
 }
 

@@ -13,8 +13,8 @@ export class StorageArchiveStore implements ArchiveStore {
     return this.storage.write(`/imports/${id}/data`, body);
   }
 
-  open(id: string): Promise<Readable> {
-    return this.storage.reader(`/imports/${id}/data`);
+  open(id: string, range?: { offset: number; length: number }): Promise<Readable> {
+    return this.storage.reader(`/imports/${id}/data`, range?.offset, range?.length);
   }
 
   async remove(id: string): Promise<void> {
