@@ -199,8 +199,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
     const buildsQueue = new Queue('builds', { connection });
     const failedJob = (queue: Queue, id: string) =>
       until(`job ${id} to fail`, async () => {
-        const job = await queue.getJob(id);
-        return (await job?.getState()) === 'failed' ? job : undefined;
+        // The state first, then the job: a job read before it failed has no failedReason yet.
+        return (await queue.getJobState(id)) === 'failed' ? queue.getJob(id) : undefined;
       });
     try {
       for (const w of [gc, builder, events]) expect(await (await fetch(`${w.url}/readyz`)).json()).toEqual({ status: 'ready' });
