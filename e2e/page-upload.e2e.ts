@@ -231,6 +231,6 @@ const tar = (members: TarMember[]) => tarArchive(members);
       [org, user, name],
     );
     const busy = await uploadFiles(s, org, [archive], bearer);
-    expect([busy.status, (await json(busy)).error]).toEqual([429, { code: 'TOO_MANY_REQUESTS', message: '20 of your uploaded files are not imported yet (the limit is 20); wait for them to finish' }]);
+    expect([busy.status, (await json(busy)).error]).toEqual([429, { code: 'TOO_MANY_REQUESTS', message: '20 files uploaded by your account are not imported yet (the limit is 20); wait for them to finish' }]);
   }, 120_000);
 });

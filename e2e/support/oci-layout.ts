@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tarArchive } from '@wharf/testing';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -16,7 +17,7 @@ export function writeMultiPlatformLayout(dir: string, tag: string, platforms: { 
     return { digest: `sha256:${hex}`, size: b.length };
   };
   const manifests = platforms.map((p) => {
-    const layer = put(tarWithFile(`platform.txt`, `${p.os}/${p.architecture}\n`));
+    const layer = put(tarArchive([{ name: 'platform.txt', content: `${p.os}/${p.architecture}\n` }]));
     const config = put(
       Buffer.from(JSON.stringify({ ...p, rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: {} })),
     );
@@ -41,25 +42,4 @@ export function writeMultiPlatformLayout(dir: string, tag: string, platforms: { 
     }),
   );
   return index.digest;
-}
-
-/** A one-file ustar archive (512-byte header, content, padding, two zero blocks). */
-function tarWithFile(name: string, content: string): Buffer {
-  const body = Buffer.from(content);
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100, 'utf8');
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
-  header.write(`${Math.floor(Date.UTC(2026, 0, 1) / 1000).toString(8).padStart(11, '0')}\0`, 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
-  return Buffer.concat([header, body, pad, Buffer.alloc(1024)]);
 }

@@ -59,7 +59,8 @@ export class PgImportStore implements ImportStore {
 
   async unfinished(userId: string, receivingWindowSeconds: number): Promise<number> {
     const res = await this.pool.query(
-      `SELECT count(*)::int AS n FROM imports WHERE user_id = $1 AND status IN ${UNFINISHED}
+      `SELECT count(*)::int AS n FROM imports
+        WHERE user_id IN (SELECT id FROM users WHERE account_id = (SELECT account_id FROM users WHERE id = $1)) AND status IN ${UNFINISHED}
          AND (status <> 'receiving' OR updated_at > clock_timestamp() - make_interval(secs => $2))`,
       [userId, receivingWindowSeconds],
     );

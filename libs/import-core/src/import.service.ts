@@ -154,7 +154,7 @@ export class ImportService {
     await this.access.requireUploader(user.id, organization);
     const unfinished = await this.store.unfinished(user.id, RECEIVING_WINDOW_SECONDS);
     if (unfinished >= this.settings.maxUnfinished) {
-      throw new TooManyRequestsError(`${unfinished} of your uploaded files are not imported yet (the limit is ${this.settings.maxUnfinished}); wait for them to finish`);
+      throw new TooManyRequestsError(`${unfinished} files uploaded by your account are not imported yet (the limit is ${this.settings.maxUnfinished}); wait for them to finish`);
     }
     return new UploadBatch(this, user, organization, this.newId());
   }

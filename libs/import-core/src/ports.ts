@@ -53,7 +53,7 @@ export interface ImportStore {
   /** The batch's files in upload order. */
   batch(batchId: string): Promise<ImportRecord[]>;
   /**
-   * Files of this user not finished yet: queued or importing, or receiving and heard of within
+   * Files of this user's account (all its users) not finished yet: queued or importing, or receiving and heard of within
    * `receivingWindowSeconds` (a receiving row older than that belongs to a request that died).
    */
   unfinished(userId: string, receivingWindowSeconds: number): Promise<number>;
