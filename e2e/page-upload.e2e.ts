@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -198,6 +198,17 @@ const tar = (members: TarMember[]) => tarArchive(members);
     expect(noOrg.status).toBe(400);
   }, 180_000);
 
+  it("an upload over the organization's quota fails as a push would, saying so", async () => {
+    const small = uniqueOrg('quota');
+    expect((await adminApi(s, '/organizations', { method: 'POST', body: JSON.stringify({ name: small }) })).status).toBe(201);
+    expect((await adminApi(s, `/organizations/${small}`, { method: 'PATCH', body: JSON.stringify({ storageQuotaBytes: 4096 }) })).status).toBe(200);
+    const big = tar(dockerSaveMembers([{ repoTags: ['big:v1'], layers: [{ blob: randomBytes(64 * 1024).toString('latin1') }] }]).members);
+    const [done] = (await uploadAndWait(s, small, [{ name: 'big.tar', content: big }])) as UploadView[];
+    expect(done?.status).toBe('failed');
+    expect(done?.error).toMatch(new RegExp(`^storage quota of organization ${small} exceeded: \\d+ of 4096 bytes used, this blob needs \\d+ more$`));
+    expect((await registryRows(s.db, small)).tags).toBe(0);
+  });
+
   it('permissions, audit, visibility of uploads and the limit on unfinished files', async () => {
     const name = uniqueOrg('upuser');
     const created = await adminApi(s, '/accounts', { method: 'POST', body: JSON.stringify({ name, owner: { username: name, password: 'upload-user-pw' } }) });
@@ -221,6 +232,12 @@ const tar = (members: TarMember[]) => tarArchive(members);
     // Someone else's upload: the organization's manager (admin) sees it; another user does not.
     expect((await adminApi(s, `/uploads/${id}`)).status).toBe(200);
     const [mine] = (await uploadAndWait(s, org, [archive])) as UploadView[];
+    // The same name again with other content: the tag moves to the new image.
+    const other = { name: 'p2.tar', content: tar(dockerSaveMembers([{ repoTags: ['perm:v1'], layers: [{ p: 'other content' }] }]).members) };
+    const [again] = (await uploadAndWait(s, org, [other])) as UploadView[];
+    expect(again?.images[0]?.digest).not.toBe(mine?.images[0]?.digest);
+    const head = await fetch(`${s.srv.url}/v2/${org}/perm/manifests/v1`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    expect(head.headers.get('docker-content-digest')).toBe(again?.images[0]?.digest);
     expect((await fetch(`${s.srv.url}/api/v1/uploads/${mine?.id}`, { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(404);
 
     // A backlog of unfinished files (the default limit is 20): the next request is refused before its body is read.

@@ -221,3 +221,35 @@ describe('parallelGzip', () => {
     expect(gunzipSync(stored).equals(random)).toBe(true);
   });
 });
+
+describe('ImageImporter: Docker 25+ saves (an OCI layout with manifest.json)', () => {
+  it('imports through manifest.json, whose paths point into blobs/', async () => {
+    const layer = tarArchive([{ name: 'etc/os-release', content: 'ID=wharf\n' }]);
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
+    const hex = (b: Buffer) => sha256(b).slice(7);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
+      }),
+    );
+    const archive = tarArchive([
+      { name: 'blobs/', type: 'directory' },
+      { name: 'blobs/sha256/', type: 'directory' },
+      { name: `blobs/sha256/${hex(layer)}`, content: layer },
+      { name: `blobs/sha256/${hex(config)}`, content: config },
+      { name: `blobs/sha256/${hex(manifest)}`, content: manifest },
+      { name: 'index.json', content: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length, annotations: { 'io.containerd.image.name': 'docker.io/library/app:25', 'org.opencontainers.image.ref.name': '25' } }] }) },
+      { name: 'manifest.json', content: JSON.stringify([{ Config: `blobs/sha256/${hex(config)}`, RepoTags: ['app:25'], Layers: [`blobs/sha256/${hex(layer)}`] }]) },
+      { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+      { name: 'repositories', content: '{}' },
+    ]);
+    const { images, registry } = await importArchive(archive);
+    expect(images.map((i) => [i.repository, i.tags])).toEqual([['myorg/app', ['25']]]);
+    const m = registry.manifestOf('myorg/app:25');
+    expect(m.config.digest).toBe(sha256(config));
+    expect(sha256(gunzipSync(registry.blobs.get(m.layers[0].digest) as Buffer))).toBe(sha256(layer));
+  });
+});
