@@ -14,7 +14,8 @@ export interface ImportedImage {
   digest: string;
 }
 
-export interface ImportRecord {
+/** An uploaded file as the API records it when its bytes start arriving. */
+export interface NewImport {
   id: string;
   /** The files of one request share it; they are imported one after another. */
   batchId: string;
@@ -22,6 +23,9 @@ export interface ImportRecord {
   fileName: string;
   userId: string;
   username: string;
+}
+
+export interface ImportRecord extends NewImport {
   status: ImportStatus;
   phase: 'verifying' | 'storing' | null;
   /** Size of the uploaded file (null while it is still arriving). */
@@ -33,15 +37,6 @@ export interface ImportRecord {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
-}
-
-export interface NewImport {
-  id: string;
-  batchId: string;
-  organization: string;
-  fileName: string;
-  userId: string;
-  username: string;
 }
 
 export interface ImportStore {
