@@ -34,13 +34,13 @@ const MiB = 1024 * 1024;
     expect(res.status).toBe(202);
     const id = ((await res.json()) as { uploads: UploadView[] }).uploads[0]?.id as string;
 
-    // Kill once the second pass is storing blobs, before the manifests and tags.
+    // Kill once the second pass (storing blobs) has begun, before the manifests and tags.
     const deadline = Date.now() + 60_000;
     for (;;) {
       const row = (await s.db.query(`SELECT status, phase, bytes_done FROM imports WHERE id = $1`, [id])).rows[0];
-      if (row.status === 'importing' && row.phase === 'storing' && Number(row.bytes_done) > 0) break;
+      if (row.status === 'importing' && row.phase === 'storing') break;
       if (row.status === 'succeeded' || row.status === 'failed' || Date.now() > deadline) throw new Error(`could not catch the import storing: ${JSON.stringify(row)}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 5));
     }
     process.kill(s.srv.pid as number, 'SIGKILL');
     const atKill = await registryRows(s.db, org);

@@ -2,10 +2,9 @@ import { Readable } from 'node:stream';
 import type { AuditLog, UserRecord } from '@wharf/auth-core';
 import { OciError } from '@wharf/oci-errors';
 import { checkOrganizationName, DigestingStream } from '@wharf/oci-spec';
-import { NotFoundError, TooLargeError, TooManyRequestsError, ValidationError } from '@wharf/util';
+import { DomainError, NotFoundError, TooLargeError, TooManyRequestsError, ValidationError } from '@wharf/util';
 import { formatBytes } from './archive-scan';
 import { ImageImporter } from './image-importer';
-import { InvalidImageFormat } from './import-errors';
 import type { ArchiveStore, ImagePusher, ImportAccess, ImportQueue, ImportRecord, ImportStore } from './ports';
 
 export interface UploadSettings {
@@ -200,7 +199,7 @@ export class ImportService {
 
 /** A problem with the file or the uploader's rights (fail that file), not with the service (retry). */
 function isUserFault(err: unknown): boolean {
-  if (err instanceof InvalidImageFormat) return true;
+  if (err instanceof DomainError) return true; // InvalidImageFormat, an uploader disabled since
   // Registry refusals as a push would get them: quota (DENIED), a blob or manifest the registry rejects.
   return err instanceof OciError && err.status < 500;
 }

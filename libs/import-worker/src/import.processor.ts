@@ -6,6 +6,7 @@ import type { Logger } from '@wharf/observability';
 import { BullImportQueue, JobProcessor, JobQueues, notBuiltYet, UnrecoverableError, WorkerServiceSpec } from '@wharf/queues';
 import { ManifestService, UploadService } from '@wharf/registry-core';
 import { createStorageDriver } from '@wharf/storage';
+import { ForbiddenError } from '@wharf/util';
 import { RegistryImagePusher } from './registry-image.pusher';
 
 /** Executes an `imports` job: the request's files, one after another (see ImportService.importBatch). */
@@ -42,7 +43,7 @@ export const builderWorker: WorkerServiceSpec = {
     const service = new ImportService(new PgImportStore(pool), new BullImportQueue(queues), new StorageArchiveStore(storage), NO_UPLOADER_ACCESS, new PgAuditLog(pool), uploadSettings(config), randomUUID);
     const pusherFor = async (row: ImportRecord) => {
       const user = await users.findUserById(row.userId);
-      if (!user || !user.enabled) throw new Error(`the uploader ${row.username} is disabled or gone`);
+      if (!user || !user.enabled) throw new ForbiddenError(`the uploader ${row.username} is disabled or no longer exists`);
       return new RegistryImagePusher(uploads, manifests, access, user);
     };
     // New tags must not wait for a registry replica's cache to age out.
