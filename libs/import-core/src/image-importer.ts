@@ -128,15 +128,14 @@ export class ImageImporter {
 
 /** The member's bytes gzipped on every core; an error reading them fails the stream (and so the upload). */
 function gzipped(body: AsyncIterable<Buffer> | Buffer[]): Readable {
-  return Readable.from(parallelGzip(Readable.from(body)));
+  return Readable.from(parallelGzip(body));
 }
 
 function imageManifest(node: ImageNode, stored: Map<string, StoredBlob>): Buffer {
   const changed = node.original === null || node.layers.some((l) => l?.gzip);
   if (!changed) return node.original as Buffer;
   const blob = (file: ArchiveFile) => stored.get(file.name) as StoredBlob;
-  const configType = node.original === null ? 'application/vnd.docker.container.image.v1+json' : undefined;
-  const config = { ...((node.doc['config'] as Record<string, unknown>) ?? {}), ...(configType ? { mediaType: configType } : {}), size: blob(node.config).size, digest: blob(node.config).digest };
+  const config = { ...(node.doc['config'] as Record<string, unknown>), size: blob(node.config).size, digest: blob(node.config).digest };
   const oldLayers = (node.doc['layers'] as Record<string, unknown>[] | undefined) ?? [];
   const layers = node.layers.map((l, i) => (l ? { ...l.descriptor, size: blob(l.file).size, digest: blob(l.file).digest } : oldLayers[i]));
   return Buffer.from(JSON.stringify({ ...node.doc, config, layers }));

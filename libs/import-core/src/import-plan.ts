@@ -134,7 +134,7 @@ function planDockerSave(index: ArchiveIndex, organization: string, manifestFile:
       kind: 'image',
       mediaType: MediaType.DockerManifest,
       original: null,
-      doc: { schemaVersion: 2, mediaType: MediaType.DockerManifest },
+      doc: { schemaVersion: 2, mediaType: MediaType.DockerManifest, config: { mediaType: DockerType.config } },
       config,
       layers: layers.map((file) => ({ file, gzip: file.compression === null, descriptor: { mediaType: DockerType.layerGzip } })),
     };

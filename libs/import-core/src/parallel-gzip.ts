@@ -45,7 +45,7 @@ async function compressBlock(block: Buffer, dictionary: Buffer | undefined, leve
  * header and trailer). One core compresses a layer at about 50 MB/s; this uses them all. The
  * output is a standard gzip member and, for the same input, always the same bytes.
  */
-export async function* parallelGzip(source: AsyncIterable<Buffer>, options: ParallelGzipOptions = DEFAULT_PARALLEL_GZIP): AsyncGenerator<Buffer> {
+export async function* parallelGzip(source: AsyncIterable<Buffer> | Iterable<Buffer>, options: ParallelGzipOptions = DEFAULT_PARALLEL_GZIP): AsyncGenerator<Buffer> {
   yield HEADER;
   let crc = 0;
   let length = 0;
