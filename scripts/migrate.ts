@@ -1,7 +1,7 @@
 import { loadConfig } from '@wharf/config';
 import { migrate } from '@wharf/database';
 
-/** `DATABASE_URL=… node -r @swc-node/register scripts/migrate.ts`: applies pending migrations (the chart's hook Job runs this). */
+/** `DATABASE_URL=… node dist/scripts/migrate.js` (after scripts/build.mjs): applies pending migrations (the chart's hook Job runs this). */
 async function main(): Promise<void> {
   const { databaseUrl } = loadConfig();
   if (!databaseUrl) throw new Error('DATABASE_URL is required');
